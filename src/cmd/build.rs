@@ -1,0 +1,51 @@
+//! `aimsbook build`: check, render into a staging folder, swap it in whole.
+
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+use super::{print_human, EXIT_FINDINGS, EXIT_OK};
+use crate::diagnostic;
+use crate::output::Staging;
+use crate::pipeline::{self, Compiled};
+use crate::render::{self, RenderOptions, RenderStats};
+
+/// Resolves the output folder: `-o`, else `aims.toml`'s `output`, relative to the source.
+pub fn output_dir(compiled: &Compiled, out: Option<&Path>) -> PathBuf {
+    match out {
+        Some(o) => o.to_path_buf(),
+        None => compiled.root.join(&compiled.aims.config.output),
+    }
+}
+
+/// Renders a compiled AIMS into `out`, atomically.
+pub fn publish(compiled: &Compiled, out: &Path, opts: &RenderOptions) -> anyhow::Result<RenderStats> {
+    let staging = Staging::new(out, &compiled.root)?;
+    let stats = render::render_site(compiled, &staging.dir, opts)?;
+    staging.commit()?;
+    Ok(stats)
+}
+
+pub fn run(src: &Path, out: Option<&Path>) -> anyhow::Result<i32> {
+    let started = Instant::now();
+    let compiled = pipeline::compile(src, out, true)?;
+    print_human(&compiled.diagnostics, &compiled.texts);
+    if compiled.has_errors() {
+        eprintln!(
+            "build refused: {} — fix the errors above; the previous portal (if any) is untouched",
+            diagnostic::summary(&compiled.diagnostics)
+        );
+        return Ok(EXIT_FINDINGS);
+    }
+    let out_dir = output_dir(&compiled, out);
+    let stats = publish(&compiled, &out_dir, &RenderOptions { live_reload: false })?;
+    let (_, warnings) = diagnostic::count(&compiled.diagnostics);
+    let warn = if warnings > 0 { format!(" ({warnings} warning{})", if warnings == 1 { "" } else { "s" }) } else { String::new() };
+    println!(
+        "built {} pages from {} documents into {} in {:.2} s{warn}",
+        stats.pages,
+        compiled.aims.docs.len(),
+        out_dir.display(),
+        started.elapsed().as_secs_f64()
+    );
+    Ok(EXIT_OK)
+}

@@ -1,0 +1,25 @@
+//! One module per command. Commands are thin: they call the pipeline and report.
+
+pub mod build;
+pub mod check;
+pub mod init;
+
+use std::io::{IsTerminal, Write};
+
+use crate::diagnostic::{self, Diagnostic, SourceTexts};
+
+/// Exit codes, stable and documented in the README.
+pub const EXIT_OK: i32 = 0;
+/// The source has errors (or warnings under `--strict`).
+pub const EXIT_FINDINGS: i32 = 1;
+/// Bad usage, or a file could not be read or written.
+pub const EXIT_FAILURE: i32 = 2;
+
+/// Prints diagnostics to stderr for people, coloured on a terminal unless NO_COLOR is set.
+pub fn print_human(diags: &[Diagnostic], texts: &SourceTexts) {
+    let colour = std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none();
+    let mut err = std::io::stderr().lock();
+    for d in diags {
+        let _ = writeln!(err, "{}", diagnostic::render_human(d, texts, colour));
+    }
+}

@@ -1,0 +1,234 @@
+//! The diagnostic type every stage reports user mistakes with, and its two renderings:
+//! rustc-style text for people (with a source snippet) and the JSON document SPEC.md pins.
+
+use std::collections::HashMap;
+use std::fmt::Write as _;
+use std::sync::Arc;
+
+use serde::Serialize;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    Error,
+    Warning,
+}
+
+/// One finding about the source: a stable code, where it is, what is wrong, what to do.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Diagnostic {
+    pub code: &'static str,
+    pub severity: Severity,
+    /// Path relative to the source root, with `/` separators; empty for the repository as a whole.
+    pub file: String,
+    pub line: Option<usize>,
+    pub column: Option<usize>,
+    pub message: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub help: Option<String>,
+    /// Width of the underlined span in characters (human output only).
+    #[serde(skip)]
+    pub span_len: usize,
+}
+
+impl Diagnostic {
+    pub fn error(code: &'static str, file: impl Into<String>, message: impl Into<String>) -> Self {
+        Self::new(Severity::Error, code, file, message)
+    }
+
+    pub fn warning(code: &'static str, file: impl Into<String>, message: impl Into<String>) -> Self {
+        Self::new(Severity::Warning, code, file, message)
+    }
+
+    fn new(severity: Severity, code: &'static str, file: impl Into<String>, message: impl Into<String>) -> Self {
+        Diagnostic {
+            code,
+            severity,
+            file: file.into(),
+            line: None,
+            column: None,
+            message: message.into(),
+            help: None,
+            span_len: 1,
+        }
+    }
+
+    pub fn at(mut self, line: usize, column: usize) -> Self {
+        self.line = Some(line.max(1));
+        self.column = Some(column.max(1));
+        self
+    }
+
+    pub fn at_line(mut self, line: Option<usize>) -> Self {
+        if let Some(l) = line {
+            self.line = Some(l.max(1));
+            self.column = self.column.or(Some(1));
+        }
+        self
+    }
+
+    pub fn span(mut self, len: usize) -> Self {
+        self.span_len = len.max(1);
+        self
+    }
+
+    pub fn help(mut self, help: impl Into<String>) -> Self {
+        self.help = Some(help.into());
+        self
+    }
+
+    pub fn is_error(&self) -> bool {
+        self.severity == Severity::Error
+    }
+
+    /// `file:line:col`, as editors and terminals make clickable.
+    pub fn location(&self) -> String {
+        match (self.line, self.column) {
+            (Some(l), Some(c)) => format!("{}:{}:{}", self.file, l, c),
+            (Some(l), None) => format!("{}:{}", self.file, l),
+            _ => self.file.clone(),
+        }
+    }
+}
+
+/// Source texts by relative path, so diagnostics can show the offending line.
+pub type SourceTexts = HashMap<String, Arc<str>>;
+
+/// Sorts diagnostics into a stable order: by file, position, then code.
+pub fn sort(diags: &mut [Diagnostic]) {
+    diags.sort_by(|a, b| {
+        (&a.file, a.line, a.column, a.code, &a.message).cmp(&(&b.file, b.line, b.column, b.code, &b.message))
+    });
+}
+
+pub fn count(diags: &[Diagnostic]) -> (usize, usize) {
+    let errors = diags.iter().filter(|d| d.is_error()).count();
+    (errors, diags.len() - errors)
+}
+
+#[derive(Serialize)]
+struct JsonReport<'a> {
+    diagnostics: &'a [Diagnostic],
+    errors: usize,
+    warnings: usize,
+}
+
+pub fn to_json(diags: &[Diagnostic]) -> String {
+    let (errors, warnings) = count(diags);
+    let report = JsonReport { diagnostics: diags, errors, warnings };
+    serde_json::to_string_pretty(&report).unwrap_or_else(|_| "{}".into())
+}
+
+struct Palette {
+    error: &'static str,
+    warning: &'static str,
+    blue: &'static str,
+    bold: &'static str,
+    reset: &'static str,
+}
+
+const COLOUR: Palette = Palette {
+    error: "\x1b[1;31m",
+    warning: "\x1b[1;33m",
+    blue: "\x1b[1;34m",
+    bold: "\x1b[1m",
+    reset: "\x1b[0m",
+};
+const PLAIN: Palette = Palette { error: "", warning: "", blue: "", bold: "", reset: "" };
+
+/// Renders one diagnostic the way rustc does: header, location, snippet with the span underlined, help.
+pub fn render_human(d: &Diagnostic, sources: &SourceTexts, colour: bool) -> String {
+    let p = if colour { &COLOUR } else { &PLAIN };
+    let (label, sev_colour) = match d.severity {
+        Severity::Error => ("error", p.error),
+        Severity::Warning => ("warning", p.warning),
+    };
+    let mut out = String::new();
+    let _ = writeln!(out, "{sev_colour}{label}[{}]{}{}: {}{}", d.code, p.reset, p.bold, d.message, p.reset);
+    let line_text = d
+        .line
+        .and_then(|l| sources.get(&d.file).and_then(|text| text.lines().nth(l - 1)))
+        .map(|t| t.trim_end_matches('\r'));
+    let gutter = d.line.map(|l| l.to_string().len()).unwrap_or(1);
+    let pad = " ".repeat(gutter);
+    if d.file.is_empty() {
+        let _ = writeln!(out, "{pad}{}-->{} (repository)", p.blue, p.reset);
+    } else {
+        let _ = writeln!(out, "{pad}{}-->{} {}", p.blue, p.reset, d.location());
+    }
+    if let (Some(line), Some(text)) = (d.line, line_text) {
+        let col = d.column.unwrap_or(1);
+        let shown: String = text.chars().take(200).collect::<String>().replace('\t', " ");
+        let _ = writeln!(out, "{pad} {}|{}", p.blue, p.reset);
+        let _ = writeln!(out, "{}{line} |{} {shown}", p.blue, p.reset);
+        let width = shown.chars().count().saturating_sub(col - 1).clamp(1, d.span_len);
+        let _ = writeln!(
+            out,
+            "{pad} {}|{} {}{sev_colour}{}{}",
+            p.blue,
+            p.reset,
+            " ".repeat(col - 1),
+            "^".repeat(width),
+            p.reset
+        );
+    }
+    if let Some(help) = &d.help {
+        let _ = writeln!(out, "{pad} {}={} {}help{}: {help}", p.blue, p.reset, p.bold, p.reset);
+    }
+    out
+}
+
+/// The closing line: "3 errors, 1 warning".
+pub fn summary(diags: &[Diagnostic]) -> String {
+    let (e, w) = count(diags);
+    let plural = |n: usize, word: &str| if n == 1 { format!("1 {word}") } else { format!("{n} {word}s") };
+    format!("{}, {}", plural(e, "error"), plural(w, "warning"))
+}
+
+/// Closest candidate by edit distance, for "did you mean".
+pub fn suggest<'a>(input: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
+    let lower = input.to_ascii_lowercase();
+    candidates
+        .into_iter()
+        .map(|c| (strsim::damerau_levenshtein(&lower, &c.to_ascii_lowercase()), c))
+        .filter(|(d, c)| *d <= (c.len() / 3).max(2))
+        .min_by_key(|(d, _)| *d)
+        .map(|(_, c)| c)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn human_rendering_underlines_the_span() {
+        let mut sources = SourceTexts::new();
+        sources.insert("a.md".into(), Arc::from("---\nid: X\nlikelihood: high\n---\n"));
+        let d = Diagnostic::error("AIMS014", "a.md", "bad value")
+            .at(3, 13)
+            .span(4)
+            .help("allowed values: 1–5");
+        let text = render_human(&d, &sources, false);
+        assert!(text.contains("error[AIMS014]: bad value"), "{text}");
+        assert!(text.contains("--> a.md:3:13"), "{text}");
+        assert!(text.contains("3 | likelihood: high"), "{text}");
+        assert!(text.contains("  |             ^^^^"), "{text}");
+        assert!(text.contains("= help: allowed values: 1–5"), "{text}");
+    }
+
+    #[test]
+    fn json_has_the_pinned_shape() {
+        let d = vec![Diagnostic::warning("AIMS050", "", "clause 4.1 has no document")];
+        let v: serde_json::Value = serde_json::from_str(&to_json(&d)).unwrap();
+        assert_eq!(v["errors"], 0);
+        assert_eq!(v["warnings"], 1);
+        assert_eq!(v["diagnostics"][0]["severity"], "warning");
+        assert!(v["diagnostics"][0]["line"].is_null());
+    }
+
+    #[test]
+    fn suggestions_are_close_matches_only() {
+        assert_eq!(suggest("ownr", ["owner", "title"]), Some("owner"));
+        assert_eq!(suggest("zzzzzz", ["owner", "title"]), None);
+    }
+}

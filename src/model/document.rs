@@ -1,0 +1,488 @@
+//! Typed documents and register entities, built from raw records. Every value is checked against
+//! the schema in `fields`; a bad value becomes a diagnostic naming the key's line and column.
+
+use serde_yaml_ng::{Mapping, Value};
+use time::Date;
+
+use super::fields::{self, Interval};
+use super::refs::BodyRef;
+use crate::diagnostic::{suggest, Diagnostic};
+use crate::source::Record;
+
+/// A value written in the frontmatter that names something else (an id, clause or control),
+/// with its position for diagnostics.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Mention {
+    pub text: String,
+    pub line: Option<usize>,
+    pub column: Option<usize>,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct SystemFields {
+    pub roles: Vec<String>,
+    pub lifecycle_stage: Option<String>,
+    pub eu_ai_act_category: Option<String>,
+    pub annex_iii_area: Option<i64>,
+    pub purpose: Option<String>,
+    pub supplier: Option<String>,
+    pub data_categories: Vec<String>,
+    pub human_oversight: Option<String>,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct RiskFields {
+    pub likelihood: Option<i64>,
+    pub impact: Option<i64>,
+    pub residual_likelihood: Option<i64>,
+    pub residual_impact: Option<i64>,
+    pub treatment: Option<String>,
+    pub risk_owner: Option<String>,
+}
+
+impl RiskFields {
+    pub fn inherent(&self) -> Option<i64> {
+        Some(self.likelihood? * self.impact?)
+    }
+    pub fn residual(&self) -> Option<i64> {
+        Some(self.residual_likelihood? * self.residual_impact?)
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct SoaEntry {
+    pub control: Mention,
+    pub applicable: Option<bool>,
+    pub justification: Option<String>,
+    pub status: Option<String>,
+}
+
+/// What each type carries beyond the common keys.
+#[derive(Debug, Clone, Default)]
+pub enum Details {
+    #[default]
+    None,
+    System(SystemFields),
+    Risk(RiskFields),
+    ImpactAssessment { assessed_on: Option<Date>, affected: Vec<String> },
+    Objective { target: Option<String>, measure: Option<String>, due: Option<Date> },
+    Record { held_on: Option<Date>, findings: Vec<String> },
+    Nonconformity { raised_on: Option<Date>, due: Option<Date>, closed_on: Option<Date> },
+    Soa(Vec<SoaEntry>),
+}
+
+#[derive(Debug, Clone)]
+pub struct Document {
+    pub id: String,
+    pub title: String,
+    pub doc_type: String,
+    /// Source file, relative to the repository root.
+    pub file: String,
+    /// The register row's line, for register entities.
+    pub row_line: Option<usize>,
+    pub id_position: (Option<usize>, Option<usize>),
+    pub status: Option<String>,
+    pub version: Option<String>,
+    pub owner: Option<String>,
+    pub approved_by: Option<String>,
+    pub approved_on: Option<Date>,
+    pub effective: Option<Date>,
+    pub next_review: Option<Date>,
+    pub review_interval: Option<Interval>,
+    pub classification: Option<String>,
+    pub summary: Option<String>,
+    pub clauses: Vec<Mention>,
+    pub controls: Vec<Mention>,
+    pub systems: Vec<Mention>,
+    pub risks: Vec<Mention>,
+    pub related: Vec<Mention>,
+    pub tags: Vec<String>,
+    pub details: Details,
+    /// References found in the body, filled in by the Markdown pass.
+    pub body_refs: Vec<BodyRef>,
+    /// Heading anchors of the body, for `#fragment` checks.
+    pub anchors: Vec<String>,
+    /// Index of this document's record in load order (its compiled body has the same index).
+    pub source_index: usize,
+}
+
+impl Document {
+    pub fn is_register_entity(&self) -> bool {
+        self.row_line.is_some()
+    }
+
+    /// When the next review is due: `next_review`, else `approved_on` plus `review_interval`.
+    pub fn review_due(&self) -> Option<Date> {
+        self.next_review.or_else(|| self.review_interval.and_then(|i| i.after(self.approved_on?)))
+    }
+
+    pub fn risk(&self) -> Option<&RiskFields> {
+        match &self.details {
+            Details::Risk(r) => Some(r),
+            _ => None,
+        }
+    }
+
+    pub fn system(&self) -> Option<&SystemFields> {
+        match &self.details {
+            Details::System(s) => Some(s),
+            _ => None,
+        }
+    }
+}
+
+/// Reads typed values out of a record, collecting diagnostics as it goes.
+struct Reader<'a> {
+    record: &'a Record,
+    diags: Vec<Diagnostic>,
+}
+
+impl<'a> Reader<'a> {
+    fn get(&self, key: &str) -> Option<&'a Value> {
+        match self.record.fields.get(key) {
+            None | Some(Value::Null) => None,
+            Some(v) => Some(v),
+        }
+    }
+
+    fn err(&mut self, code: &'static str, key: &str, needle: Option<&str>, msg: String, help: String) {
+        let (line, col) = self.record.locate(key, needle);
+        let mut d = Diagnostic::error(code, self.record.file.clone(), msg).help(help);
+        d.line = line;
+        d.column = col;
+        if let Some(n) = needle {
+            d.span_len = n.chars().count();
+        }
+        self.diags.push(d);
+    }
+
+    fn text(&mut self, key: &str) -> Option<String> {
+        match self.get(key)? {
+            Value::String(s) => Some(s.trim().to_string()),
+            Value::Number(n) => Some(n.to_string()),
+            Value::Bool(b) => Some(b.to_string()),
+            _ => {
+                self.err("AIMS013", key, None, format!("`{key}` must be text"), format!("write `{key}: some text` on one line"));
+                None
+            }
+        }
+    }
+
+    fn enumerated(&mut self, key: &str) -> Option<String> {
+        let allowed = fields::enum_values(key).unwrap_or(&[]);
+        let v = self.text(key)?;
+        if allowed.contains(&v.as_str()) {
+            return Some(v);
+        }
+        let lower = v.to_ascii_lowercase();
+        let help = match suggest(&lower, allowed.iter().copied()) {
+            Some(s) => format!("did you mean `{s}`? allowed values: {}", allowed.join(", ")),
+            None => format!("allowed values: {}", allowed.join(", ")),
+        };
+        self.err("AIMS014", key, Some(&v), format!("`{v}` is not a valid {key}"), help);
+        None
+    }
+
+    fn date(&mut self, key: &str) -> Option<Date> {
+        let v = self.text(key)?;
+        match fields::parse_date(&v) {
+            Some(d) => Some(d),
+            None => {
+                self.err("AIMS016", key, Some(&v), format!("`{v}` is not a date"), "write dates as YYYY-MM-DD, e.g. 2026-03-14".into());
+                None
+            }
+        }
+    }
+
+    fn score(&mut self, key: &str) -> Option<i64> {
+        let value = self.get(key)?;
+        let n = match value {
+            Value::Number(n) => n.as_i64().or_else(|| n.as_f64().filter(|f| f.fract() == 0.0 && f.abs() < 1e15).map(|f| f as i64)),
+            Value::String(s) => s.trim().parse::<i64>().ok(),
+            _ => None,
+        };
+        let written = scalar_text(value);
+        match n {
+            Some(n) if (1..=5).contains(&n) => Some(n),
+            Some(n) => {
+                self.err("AIMS015", key, Some(&written), format!("{key} {n} is out of range"), "allowed values: 1–5 (1 = rare/negligible, 5 = almost certain/severe)".into());
+                None
+            }
+            None => {
+                self.err("AIMS014", key, Some(&written), format!("`{written}` is not a valid {key}"), "allowed values: 1–5 (1 = rare/negligible, 5 = almost certain/severe)".into());
+                None
+            }
+        }
+    }
+
+    /// A list of scalars; a single scalar counts as a one-item list, and register cells split on
+    /// the register's list separator.
+    fn list(&mut self, key: &str) -> Vec<Mention> {
+        let Some(value) = self.get(key) else { return vec![] };
+        let items: Vec<String> = match value {
+            Value::Sequence(seq) => {
+                let mut out = Vec::new();
+                for item in seq {
+                    match item {
+                        Value::String(_) | Value::Number(_) | Value::Bool(_) => out.push(scalar_text(item)),
+                        Value::Null => {}
+                        _ => {
+                            self.err("AIMS013", key, None, format!("`{key}` must be a list of plain values"), format!("write `{key}: [a, b]` or one `- item` per line"));
+                            return vec![];
+                        }
+                    }
+                }
+                out
+            }
+            Value::String(s) => match self.record.list_separator {
+                Some(sep) => s.split(sep).map(|p| p.trim().to_string()).filter(|p| !p.is_empty()).collect(),
+                None => vec![s.trim().to_string()],
+            },
+            Value::Number(_) | Value::Bool(_) => vec![scalar_text(value)],
+            _ => {
+                self.err("AIMS013", key, None, format!("`{key}` must be a list"), format!("write `{key}: [a, b]` or one `- item` per line"));
+                return vec![];
+            }
+        };
+        items
+            .into_iter()
+            .filter(|s| !s.is_empty())
+            .map(|text| {
+                let (line, column) = self.record.locate(key, Some(&text));
+                Mention { text, line, column }
+            })
+            .collect()
+    }
+
+    fn strings(&mut self, key: &str) -> Vec<String> {
+        self.list(key).into_iter().map(|m| m.text).collect()
+    }
+
+    fn enum_list(&mut self, key: &str) -> Vec<String> {
+        let allowed = fields::enum_values(key).unwrap_or(&[]);
+        let mut out = Vec::new();
+        for m in self.list(key) {
+            if allowed.contains(&m.text.as_str()) {
+                out.push(m.text);
+            } else {
+                let help = match suggest(&m.text, allowed.iter().copied()) {
+                    Some(s) => format!("did you mean `{s}`? allowed values: {}", allowed.join(", ")),
+                    None => format!("allowed values: {}", allowed.join(", ")),
+                };
+                self.err("AIMS014", key, Some(&m.text.clone()), format!("`{}` is not a valid {key}", m.text), help);
+            }
+        }
+        out
+    }
+}
+
+/// Text of a scalar as the user wrote it (numbers such as `5.2` come back as `5.2`).
+pub fn scalar_text(v: &Value) -> String {
+    match v {
+        Value::String(s) => s.trim().to_string(),
+        Value::Number(n) => n.to_string(),
+        Value::Bool(b) => b.to_string(),
+        _ => String::new(),
+    }
+}
+
+/// Builds a typed document from a raw record. Returns `None` when id, title or type is missing
+/// or unusable; the diagnostics say why.
+pub fn from_record(record: &Record) -> (Option<Document>, Vec<Diagnostic>) {
+    let mut r = Reader { record, diags: Vec::new() };
+    let id = r.text("id");
+    let title = r.text("title");
+    let doc_type = r.text("type").or_else(|| record.default_type.clone());
+    for (key, value) in [("id", &id), ("title", &title), ("type", &doc_type)] {
+        if value.as_deref().is_none_or(str::is_empty) {
+            let (line, col) = record.locate(key, None);
+            let what = if record.row_line_hint() { "row" } else { "frontmatter" };
+            let mut d = Diagnostic::error("AIMS010", record.file.clone(), format!("missing required key `{key}`"))
+                .help(format!("add `{key}: …` to the {what}; every document needs id, title and type"));
+            d.line = line;
+            d.column = col;
+            r.diags.push(d);
+        }
+    }
+    let doc_type = doc_type.filter(|t| !t.is_empty()).map(|t| t.to_ascii_lowercase());
+    if let Some(t) = &doc_type {
+        if !fields::TYPES.contains(&t.as_str()) {
+            let help = match suggest(t, fields::TYPES.iter().copied()) {
+                Some(s) => format!("did you mean `{s}`? types: {}", fields::TYPES.join(", ")),
+                None => format!("types: {}", fields::TYPES.join(", ")),
+            };
+            let t = t.clone();
+            r.err("AIMS011", "type", Some(&t), format!("unknown document type `{t}`"), help);
+            return (None, r.diags);
+        }
+    }
+    let (Some(id), Some(title), Some(doc_type)) = (id.filter(|s| !s.is_empty()), title.filter(|s| !s.is_empty()), doc_type) else {
+        return (None, r.diags);
+    };
+    check_unknown_keys(&mut r, &doc_type, &record.fields);
+
+    let review_interval = match r.text("review_interval") {
+        Some(s) => match fields::parse_interval(&s) {
+            Some(i) => Some(i),
+            None => {
+                r.err("AIMS014", "review_interval", Some(&s), format!("`{s}` is not a review interval"), "write a number and a unit, e.g. `12 months`, `1 year`, `6 weeks`".into());
+                None
+            }
+        },
+        None => None,
+    };
+    let details = match doc_type.as_str() {
+        "system" => Details::System(SystemFields {
+            roles: r.enum_list("role"),
+            lifecycle_stage: r.enumerated("lifecycle_stage"),
+            eu_ai_act_category: r.enumerated("eu_ai_act_category"),
+            annex_iii_area: match r.get("annex_iii_area").map(scalar_text) {
+                None => None,
+                Some(s) => match s.parse::<i64>() {
+                    Ok(n) if (1..=8).contains(&n) => Some(n),
+                    _ => {
+                        r.err("AIMS015", "annex_iii_area", Some(&s), format!("`{s}` is not an Annex III area"), "allowed values: 1–8 (1 biometrics … 8 justice and democratic processes)".into());
+                        None
+                    }
+                },
+            },
+            purpose: r.text("purpose"),
+            supplier: r.text("supplier"),
+            data_categories: r.strings("data_categories"),
+            human_oversight: r.text("human_oversight"),
+        }),
+        "risk" => Details::Risk(RiskFields {
+            likelihood: r.score("likelihood"),
+            impact: r.score("impact"),
+            residual_likelihood: r.score("residual_likelihood"),
+            residual_impact: r.score("residual_impact"),
+            treatment: r.enumerated("treatment"),
+            risk_owner: r.text("risk_owner"),
+        }),
+        "impact-assessment" => Details::ImpactAssessment { assessed_on: r.date("assessed_on"), affected: r.enum_list("affected") },
+        "objective" => Details::Objective { target: r.text("target"), measure: r.text("measure"), due: r.date("due") },
+        "audit" | "management-review" | "record" | "evidence" => {
+            Details::Record { held_on: r.date("held_on"), findings: r.strings("findings") }
+        }
+        "nonconformity" => Details::Nonconformity { raised_on: r.date("raised_on"), due: r.date("due"), closed_on: r.date("closed_on") },
+        "soa" => Details::Soa(read_soa(&mut r)),
+        _ => Details::None,
+    };
+    let doc = Document {
+        id_position: record.locate("id", None),
+        row_line: match &record.origin {
+            crate::source::Origin::Row { line, .. } => Some(*line),
+            _ => None,
+        },
+        file: record.file.clone(),
+        status: r.enumerated("status"),
+        version: r.text("version"),
+        owner: r.text("owner"),
+        approved_by: r.text("approved_by"),
+        approved_on: r.date("approved_on"),
+        effective: r.date("effective"),
+        next_review: r.date("next_review"),
+        review_interval,
+        classification: r.enumerated("classification"),
+        summary: r.text("summary"),
+        clauses: r.list("clauses"),
+        controls: r.list("controls"),
+        systems: r.list("systems"),
+        risks: r.list("risks"),
+        related: r.list("related"),
+        tags: r.strings("tags"),
+        details,
+        body_refs: Vec::new(),
+        anchors: Vec::new(),
+        source_index: 0,
+        id,
+        title,
+        doc_type,
+    };
+    (Some(doc), r.diags)
+}
+
+impl Record {
+    fn row_line_hint(&self) -> bool {
+        matches!(self.origin, crate::source::Origin::Row { .. })
+    }
+}
+
+fn check_unknown_keys(r: &mut Reader, doc_type: &str, fields_map: &Mapping) {
+    let own = fields::type_keys(doc_type);
+    for key in fields_map.keys() {
+        let key = scalar_text(key);
+        if key.is_empty() || fields::COMMON_KEYS.contains(&key.as_str()) || own.contains(&key.as_str()) {
+            continue;
+        }
+        // `x_` / `x-` keys are the organisation's own metadata, kept without complaint.
+        if key.starts_with("x_") || key.starts_with("x-") {
+            continue;
+        }
+        let owner_type = fields::TYPES.iter().find(|t| fields::type_keys(t).contains(&key.as_str()));
+        let candidates = fields::COMMON_KEYS.iter().chain(own.iter()).copied();
+        let help = if let Some(s) = suggest(&key, candidates) {
+            format!("did you mean `{s}`?")
+        } else if let Some(t) = owner_type {
+            format!("`{key}` belongs to documents of type `{t}`; this one is `{doc_type}`")
+        } else {
+            "remove it, or prefix the organisation's own keys with `x_` (e.g. `x_{key}`)".replace("{key}", &key)
+        };
+        let (line, col) = r.record.locate(&key, None);
+        let mut d = Diagnostic::warning("AIMS012", r.record.file.clone(), format!("unknown key `{key}` for a {doc_type}"))
+            .help(help)
+            .span(key.chars().count());
+        d.line = line;
+        d.column = col;
+        r.diags.push(d);
+    }
+}
+
+fn read_soa(r: &mut Reader) -> Vec<SoaEntry> {
+    let Some(value) = r.get("applicability") else { return vec![] };
+    let Value::Mapping(map) = value else {
+        r.err("AIMS013", "applicability", None, "`applicability` must map control ids to entries".into(), "write `A.2.2: {applicable: true, status: implemented, justification: \"…\"}` per control".into());
+        return vec![];
+    };
+    let mut out = Vec::new();
+    for (k, v) in map {
+        let control_id = scalar_text(k);
+        let (line, column) = r.record.locate("applicability", Some(&control_id));
+        let control = Mention { text: control_id.clone(), line, column };
+        let mut entry = SoaEntry { control, applicable: None, justification: None, status: None };
+        match v {
+            Value::Mapping(m) => {
+                for (ek, ev) in m {
+                    let ek = scalar_text(ek);
+                    match ek.as_str() {
+                        "applicable" => match ev {
+                            Value::Bool(b) => entry.applicable = Some(*b),
+                            Value::String(s) if matches!(s.as_str(), "yes" | "no") => entry.applicable = Some(s == "yes"),
+                            _ => r.err("AIMS013", "applicability", Some(&control_id), format!("`applicable` of {control_id} must be true or false"), "write `applicable: true` or `applicable: false`".into()),
+                        },
+                        "justification" => entry.justification = Some(scalar_text(ev)).filter(|s| !s.is_empty()),
+                        "status" => {
+                            let s = scalar_text(ev);
+                            if fields::SOA_STATUSES.contains(&s.as_str()) {
+                                entry.status = Some(s);
+                            } else {
+                                r.err("AIMS014", "applicability", Some(&control_id), format!("`{s}` is not a valid implementation status for {control_id}"), format!("allowed values: {}", fields::SOA_STATUSES.join(", ")));
+                            }
+                        }
+                        other => {
+                            let help = match suggest(other, ["applicable", "justification", "status"]) {
+                                Some(s) => format!("did you mean `{s}`?"),
+                                None => "an entry has applicable, justification and status".into(),
+                            };
+                            r.err("AIMS012", "applicability", Some(&control_id), format!("unknown key `{other}` in the SoA entry for {control_id}"), help);
+                        }
+                    }
+                }
+            }
+            Value::Bool(b) => entry.applicable = Some(*b),
+            _ => r.err("AIMS013", "applicability", Some(&control_id), format!("the SoA entry for {control_id} must be a map"), "write `{applicable: true, status: implemented, justification: \"…\"}`".into()),
+        }
+        out.push(entry);
+    }
+    out
+}

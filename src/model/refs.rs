@@ -1,0 +1,188 @@
+//! References written in document bodies, and what they resolve to. Resolution goes through one
+//! map (ids, source paths, clauses, controls), so every page and every check agrees.
+
+use std::collections::HashMap;
+
+use crate::catalog::{self, Catalog, ControlLookup};
+
+/// How a reference was written.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RefKind {
+    /// `[[ID]]`, `[[ID|text]]`, `[[A.6.2.4]]`, `[[6.1.2]]`, `[[ID#anchor]]`.
+    Wiki { target: String, has_text: bool },
+    /// `[text](../path/file.md#anchor)` or `![img](../assets/x.png)`: a path relative to the file.
+    Path { path: String, fragment: Option<String> },
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BodyRef {
+    pub kind: RefKind,
+    /// Absolute position in the source file (1-based).
+    pub line: usize,
+    pub column: usize,
+    /// Length of the written reference, for underlining.
+    pub len: usize,
+}
+
+/// What a reference points at.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Target {
+    Doc { index: usize, fragment: Option<String> },
+    Clause(usize),
+    Control(usize),
+    /// A non-document file of the repository (relative path), copied into the output.
+    Asset(String),
+    Unresolved(Unresolved),
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Unresolved {
+    UnknownId(String),
+    UnknownClause(String),
+    UnknownControl(String),
+    UnknownFramework(String),
+    MissingFile(String),
+    /// The file exists but is not a document (e.g. a README without frontmatter).
+    NotADocument(String),
+}
+
+/// The one map every reference resolves through.
+pub struct Resolver<'a> {
+    pub catalog: &'a Catalog,
+    pub by_id: HashMap<&'a str, usize>,
+    pub by_lower_id: HashMap<String, usize>,
+    pub by_path: HashMap<&'a str, usize>,
+    pub assets: &'a std::collections::BTreeSet<String>,
+    pub md_files: &'a std::collections::BTreeSet<String>,
+}
+
+impl<'a> Resolver<'a> {
+    /// Resolves an id-like name: a document id, a clause number or a (namespaced) control id.
+    pub fn resolve_name(&self, name: &str) -> Target {
+        let name = name.trim();
+        let (base, fragment) = match name.split_once('#') {
+            Some((b, f)) => (b.trim(), Some(f.trim().to_string())),
+            None => (name, None),
+        };
+        if let Some(&index) = self.by_id.get(base) {
+            return Target::Doc { index, fragment };
+        }
+        if base.contains(':') || catalog::looks_like_control(base) {
+            return match self.catalog.resolve_control(base) {
+                ControlLookup::Found(i) => Target::Control(i),
+                ControlLookup::UnknownControl(c) => Target::Unresolved(Unresolved::UnknownControl(c)),
+                ControlLookup::UnknownFramework(f) => Target::Unresolved(Unresolved::UnknownFramework(f)),
+            };
+        }
+        if catalog::looks_like_clause(base) {
+            return match self.catalog.clause_index(base) {
+                Some(i) => Target::Clause(i),
+                None => Target::Unresolved(Unresolved::UnknownClause(base.to_string())),
+            };
+        }
+        Target::Unresolved(Unresolved::UnknownId(base.to_string()))
+    }
+
+    /// Resolves a relative link written in `from_file`.
+    pub fn resolve_path(&self, from_file: &str, path: &str, fragment: Option<&str>) -> Target {
+        let Some(joined) = join_relative(from_file, path) else {
+            return Target::Unresolved(Unresolved::MissingFile(path.to_string()));
+        };
+        if let Some(&index) = self.by_path.get(joined.as_str()) {
+            return Target::Doc { index, fragment: fragment.map(str::to_string) };
+        }
+        if self.assets.contains(&joined) {
+            return Target::Asset(joined);
+        }
+        if self.md_files.contains(&joined) {
+            return Target::Unresolved(Unresolved::NotADocument(joined));
+        }
+        Target::Unresolved(Unresolved::MissingFile(joined))
+    }
+}
+
+/// Joins a relative link to the folder of `from_file`, normalising `.` and `..`.
+/// Returns `None` when the link climbs out of the repository.
+pub fn join_relative(from_file: &str, link: &str) -> Option<String> {
+    let decoded = percent_decode(link);
+    let mut parts: Vec<&str> = if let Some(abs) = decoded.strip_prefix('/') {
+        // A leading `/` means the repository root.
+        return normalise(abs.split('/').collect());
+    } else {
+        from_file.split('/').collect()
+    };
+    parts.pop();
+    parts.extend(decoded.split('/'));
+    normalise(parts)
+}
+
+fn normalise(parts: Vec<&str>) -> Option<String> {
+    let mut out: Vec<&str> = Vec::new();
+    for p in parts {
+        match p {
+            "" | "." => {}
+            ".." => {
+                out.pop()?;
+            }
+            p => out.push(p),
+        }
+    }
+    Some(out.join("/"))
+}
+
+fn percent_decode(s: &str) -> String {
+    let bytes = s.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] == b'%' && i + 2 < bytes.len() {
+            let hex = |b: u8| (b as char).to_digit(16);
+            if let (Some(h), Some(l)) = (hex(bytes[i + 1]), hex(bytes[i + 2])) {
+                out.push((h * 16 + l) as u8);
+                i += 3;
+                continue;
+            }
+        }
+        out.push(bytes[i]);
+        i += 1;
+    }
+    String::from_utf8(out).unwrap_or_else(|_| s.to_string())
+}
+
+/// Whether a link target is external (a URL scheme, mail, or a page-local anchor).
+pub fn is_external(dest: &str) -> bool {
+    if dest.starts_with('#') || dest.starts_with("//") {
+        return true;
+    }
+    match dest.split_once(':') {
+        Some((scheme, _)) => {
+            !scheme.is_empty()
+                && scheme.len() > 1
+                && scheme.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '+' | '-' | '.'))
+        }
+        None => false,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn relative_joins() {
+        assert_eq!(join_relative("policies/a.md", "../procedures/b.md").as_deref(), Some("procedures/b.md"));
+        assert_eq!(join_relative("a.md", "./b.md").as_deref(), Some("b.md"));
+        assert_eq!(join_relative("a.md", "../b.md"), None);
+        assert_eq!(join_relative("x/a.md", "my%20file.md").as_deref(), Some("x/my file.md"));
+        assert_eq!(join_relative("x/a.md", "/assets/p.png").as_deref(), Some("assets/p.png"));
+    }
+
+    #[test]
+    fn externals() {
+        assert!(is_external("https://example.org"));
+        assert!(is_external("mailto:a@b"));
+        assert!(is_external("#top"));
+        assert!(!is_external("../a.md"));
+        assert!(!is_external("C:x"));
+    }
+}

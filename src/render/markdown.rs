@@ -1,0 +1,287 @@
+//! Markdown → HTML in one pass per document. References are recorded with their positions and
+//! left as numbered slots in the HTML; once the graph has resolved them, `fill_slots` writes the
+//! final hrefs and titles. So each body is parsed once, for checking and for rendering alike.
+
+use std::collections::HashSet;
+
+use pulldown_cmark::{CowStr, Event, HeadingLevel, LinkType, Options, Parser, Tag, TagEnd};
+
+use crate::model::refs::{is_external, BodyRef, RefKind};
+
+/// Characters reserved for slots; the loader replaces them in sources.
+pub const SLOT_CHARS: [char; 3] = ['\u{FDD0}', '\u{FDD1}', '\u{FDD2}'];
+const HREF_OPEN: char = '\u{FDD0}';
+const CLOSE: char = '\u{FDD1}';
+const TEXT_OPEN: char = '\u{FDD2}';
+
+#[derive(Debug, Default, Clone)]
+pub struct CompiledBody {
+    /// HTML with slots for resolved hrefs and titles.
+    pub html: String,
+    pub refs: Vec<BodyRef>,
+    pub anchors: Vec<String>,
+    /// Plain text of the body (for search), collapsed whitespace.
+    pub text: String,
+}
+
+fn options() -> Options {
+    Options::ENABLE_TABLES
+        | Options::ENABLE_FOOTNOTES
+        | Options::ENABLE_STRIKETHROUGH
+        | Options::ENABLE_TASKLISTS
+        | Options::ENABLE_WIKILINKS
+        | Options::ENABLE_HEADING_ATTRIBUTES
+}
+
+/// Line starts of `text`, to turn byte offsets into line and column.
+struct Lines<'a> {
+    text: &'a str,
+    starts: Vec<usize>,
+}
+
+impl<'a> Lines<'a> {
+    fn new(text: &'a str) -> Self {
+        let mut starts = vec![0];
+        starts.extend(text.bytes().enumerate().filter(|(_, b)| *b == b'\n').map(|(i, _)| i + 1));
+        Lines { text, starts }
+    }
+
+    fn position(&self, offset: usize) -> (usize, usize) {
+        let line = self.starts.partition_point(|&s| s <= offset).saturating_sub(1);
+        let start = self.starts[line];
+        let col = self.text.get(start..offset).map(|s| s.chars().count()).unwrap_or(0) + 1;
+        (line, col)
+    }
+}
+
+/// GitHub-style heading slug: lowercase, spaces to `-`, punctuation dropped.
+pub fn slugify(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.trim().chars() {
+        if c.is_alphanumeric() {
+            out.extend(c.to_lowercase());
+        } else if c == ' ' || c == '-' {
+            out.push('-');
+        } else if c == '_' {
+            out.push('_');
+        }
+    }
+    out
+}
+
+fn slot(open: char, n: usize) -> String {
+    format!("{open}{n}{CLOSE}")
+}
+
+/// Compiles a body that starts at `body_line` of its file.
+pub fn compile(body: &str, body_line: usize, with_html: bool) -> CompiledBody {
+    let lines = Lines::new(body);
+    let mut refs: Vec<BodyRef> = Vec::new();
+    let mut anchors: Vec<String> = Vec::new();
+    let mut seen_anchors: HashSet<String> = HashSet::new();
+    let mut text = String::new();
+    let mut events: Vec<Event> = Vec::new();
+    // Heading being buffered: its level, explicit id, classes/attrs and inner events.
+    let mut heading: Option<(HeadingLevel, Option<CowStr>, Vec<CowStr>, Vec<Event>, String)> = None;
+    // Inside a wikilink without custom text: drop its inner text, the title slot replaces it.
+    let mut skip_link_text = false;
+
+    let push_ref = |kind: RefKind, offset: usize, len: usize, refs: &mut Vec<BodyRef>| -> usize {
+        let (l, c) = lines.position(offset);
+        refs.push(BodyRef { kind, line: body_line + l, column: c, len });
+        refs.len() - 1
+    };
+
+    for (event, range) in Parser::new_ext(body, options()).into_offset_iter() {
+        let event = match event {
+            Event::Start(Tag::Link { link_type: LinkType::WikiLink { has_pothole }, dest_url, title, id }) => {
+                let n = push_ref(
+                    RefKind::Wiki { target: dest_url.to_string(), has_text: has_pothole },
+                    range.start,
+                    range.len(),
+                    &mut refs,
+                );
+                let start = Event::Start(Tag::Link {
+                    link_type: LinkType::Inline,
+                    dest_url: slot(HREF_OPEN, n).into(),
+                    title,
+                    id,
+                });
+                if !has_pothole {
+                    skip_link_text = true;
+                    emit(&mut heading, &mut events, start);
+                    emit(&mut heading, &mut events, Event::Text(slot(TEXT_OPEN, n).into()));
+                    continue;
+                }
+                start
+            }
+            Event::Start(Tag::Link { link_type, dest_url, title, id }) if !is_external(&dest_url) && !dest_url.is_empty() => {
+                let (path, fragment) = match dest_url.split_once('#') {
+                    Some((p, f)) => (p.to_string(), Some(f.to_string())),
+                    None => (dest_url.to_string(), None),
+                };
+                let n = push_ref(RefKind::Path { path, fragment }, range.start, range.len(), &mut refs);
+                Event::Start(Tag::Link { link_type, dest_url: slot(HREF_OPEN, n).into(), title, id })
+            }
+            Event::Start(Tag::Image { link_type, dest_url, title, id }) if !is_external(&dest_url) && !dest_url.is_empty() => {
+                let n = push_ref(RefKind::Path { path: dest_url.to_string(), fragment: None }, range.start, range.len(), &mut refs);
+                Event::Start(Tag::Image { link_type, dest_url: slot(HREF_OPEN, n).into(), title, id })
+            }
+            Event::End(TagEnd::Link) if skip_link_text => {
+                skip_link_text = false;
+                Event::End(TagEnd::Link)
+            }
+            Event::Text(_) | Event::Code(_) if skip_link_text => continue,
+            Event::Start(Tag::Heading { level, id, classes, attrs: _ }) => {
+                heading = Some((level, id, classes, Vec::new(), String::new()));
+                continue;
+            }
+            Event::End(TagEnd::Heading(_)) => {
+                if let Some((level, id, classes, inner, heading_text)) = heading.take() {
+                    let mut anchor = id.map(|i| i.to_string()).unwrap_or_else(|| slugify(&heading_text));
+                    if anchor.is_empty() {
+                        anchor = "section".into();
+                    }
+                    let base = anchor.clone();
+                    let mut k = 1;
+                    while !seen_anchors.insert(anchor.clone()) {
+                        anchor = format!("{base}-{k}");
+                        k += 1;
+                    }
+                    anchors.push(anchor.clone());
+                    if with_html {
+                        events.push(Event::Start(Tag::Heading { level, id: Some(anchor.into()), classes, attrs: vec![] }));
+                        events.extend(inner);
+                        events.push(Event::End(TagEnd::Heading(level)));
+                    }
+                }
+                text.push(' ');
+                continue;
+            }
+            other => other,
+        };
+        if let Event::Text(t) | Event::Code(t) = &event {
+            if let Some(h) = heading.as_mut() {
+                h.4.push_str(t);
+            }
+            text.push_str(t);
+        } else if matches!(event, Event::SoftBreak | Event::HardBreak | Event::End(_)) {
+            text.push(' ');
+        }
+        emit(&mut heading, &mut events, event);
+    }
+    let mut html = String::new();
+    if with_html {
+        html.reserve(body.len() * 3 / 2);
+        pulldown_cmark::html::push_html(&mut html, events.into_iter());
+    }
+    CompiledBody { html, refs, anchors, text: collapse_whitespace(&text) }
+}
+
+fn emit<'a>(
+    heading: &mut Option<(HeadingLevel, Option<CowStr<'a>>, Vec<CowStr<'a>>, Vec<Event<'a>>, String)>,
+    events: &mut Vec<Event<'a>>,
+    e: Event<'a>,
+) {
+    match heading {
+        Some(h) => h.3.push(e),
+        None => events.push(e),
+    }
+}
+
+fn collapse_whitespace(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for w in s.split_whitespace() {
+        if !out.is_empty() {
+            out.push(' ');
+        }
+        out.push_str(w);
+    }
+    out
+}
+
+/// What a slot becomes: an href (already relative to the page) and, for wikilinks without
+/// custom text, the title to show.
+pub struct SlotValue {
+    pub href: String,
+    pub title: String,
+}
+
+/// Replaces slots in `html` with escaped values.
+pub fn fill_slots(html: &str, value: impl Fn(usize) -> SlotValue) -> String {
+    let mut out = String::with_capacity(html.len() + 256);
+    let mut rest = html;
+    while let Some(pos) = rest.find([HREF_OPEN, TEXT_OPEN]) {
+        out.push_str(&rest[..pos]);
+        let open = rest[pos..].chars().next().unwrap_or(HREF_OPEN);
+        let after = &rest[pos + open.len_utf8()..];
+        let Some(end) = after.find(CLOSE) else {
+            rest = after;
+            continue;
+        };
+        let n: usize = after[..end].parse().unwrap_or(usize::MAX);
+        let v = value(n);
+        if open == HREF_OPEN {
+            escape_into(&mut out, &v.href);
+        } else {
+            escape_into(&mut out, &v.title);
+        }
+        rest = &after[end + CLOSE.len_utf8()..];
+    }
+    out.push_str(rest);
+    out
+}
+
+fn escape_into(out: &mut String, s: &str) {
+    for c in s.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            c => out.push(c),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn wikilinks_become_slots_with_positions() {
+        let body = "Intro\n\nSee [[POL-001]] and [[A.6.2.4|the V&V control]].\n";
+        let c = compile(body, 10, true);
+        assert_eq!(c.refs.len(), 2);
+        assert_eq!(c.refs[0].kind, RefKind::Wiki { target: "POL-001".into(), has_text: false });
+        assert_eq!((c.refs[0].line, c.refs[0].column), (12, 5));
+        assert_eq!(c.refs[1].kind, RefKind::Wiki { target: "A.6.2.4".into(), has_text: true });
+        let html = fill_slots(&c.html, |n| SlotValue { href: format!("h{n}.html"), title: "AI <Policy>".into() });
+        assert!(html.contains(r#"<a href="h0.html">AI &lt;Policy&gt;</a>"#), "{html}");
+        assert!(html.contains(r#"<a href="h1.html">the V&amp;V control</a>"#), "{html}");
+    }
+
+    #[test]
+    fn relative_links_and_images_are_refs_externals_are_not() {
+        let body = "[a](../p/a.md#scope) [b](https://x.org) ![i](../assets/d.png) [c](#local)\n";
+        let c = compile(body, 1, true);
+        assert_eq!(c.refs.len(), 2);
+        assert_eq!(c.refs[0].kind, RefKind::Path { path: "../p/a.md".into(), fragment: Some("scope".into()) });
+        assert!(c.html.contains("https://x.org"));
+        assert!(c.html.contains("href=\"#local\""));
+    }
+
+    #[test]
+    fn headings_get_unique_ids() {
+        let c = compile("# Scope\n\n## Scope\n\n## Roles & duties\n\n## Custom {#mine}\n", 1, true);
+        assert_eq!(c.anchors, vec!["scope", "scope-1", "roles--duties", "mine"]);
+        assert!(c.html.contains(r#"<h2 id="scope-1">Scope</h2>"#), "{}", c.html);
+    }
+
+    #[test]
+    fn code_is_not_a_reference() {
+        let c = compile("`[[NOPE]]`\n\n```\n[[NOPE]]\n```\n", 1, true);
+        assert!(c.refs.is_empty());
+    }
+}

@@ -1,0 +1,169 @@
+//! Rendering the portal: the Tera theme (built in, overridable by template name), one context
+//! builder per page kind, and a parallel render-and-write over every page.
+
+pub mod markdown;
+pub mod matrices;
+pub mod pages;
+pub mod svg;
+pub mod theme;
+
+use std::path::Path;
+
+use anyhow::Context as _;
+use rayon::prelude::*;
+use serde::Serialize;
+
+use crate::model::{Aims, Document};
+use crate::pipeline::Compiled;
+
+pub struct RenderOptions {
+    /// Inject the live-reload script (serve only; never in `build` output).
+    pub live_reload: bool,
+}
+
+#[derive(Debug, Default)]
+pub struct RenderStats {
+    pub pages: usize,
+    pub assets: usize,
+}
+
+/// A link to a document as every page shows it.
+#[derive(Serialize, Clone)]
+pub struct DocLink {
+    pub id: String,
+    pub title: String,
+    pub doc_type: String,
+    pub type_label: &'static str,
+    pub status: String,
+    pub href: String,
+}
+
+#[derive(Serialize, Clone)]
+pub struct CatalogLink {
+    pub id: String,
+    pub title: String,
+    pub href: String,
+}
+
+pub fn type_label(t: &str) -> &'static str {
+    match t {
+        "policy" => "Policy",
+        "procedure" => "Procedure",
+        "standard" => "Standard",
+        "plan" => "Plan",
+        "system" => "AI system",
+        "risk" => "Risk",
+        "impact-assessment" => "Impact assessment",
+        "objective" => "Objective",
+        "audit" => "Audit",
+        "management-review" => "Management review",
+        "record" => "Record",
+        "evidence" => "Evidence",
+        "nonconformity" => "Nonconformity",
+        "soa" => "Statement of Applicability",
+        _ => "Document",
+    }
+}
+
+pub fn doc_href(d: &Document) -> String {
+    format!("docs/{}.html", d.id)
+}
+
+pub fn clause_href(id: &str) -> String {
+    format!("clauses/{id}.html")
+}
+
+pub fn control_href(id: &str) -> String {
+    format!("controls/{id}.html")
+}
+
+/// Links to every document, computed once and cloned where shown.
+pub fn doc_links(aims: &Aims) -> Vec<DocLink> {
+    aims.docs
+        .iter()
+        .map(|d| DocLink {
+            id: d.id.clone(),
+            title: d.title.clone(),
+            doc_type: d.doc_type.clone(),
+            type_label: type_label(&d.doc_type),
+            status: d.status.clone().unwrap_or_default(),
+            href: doc_href(d),
+        })
+        .collect()
+}
+
+/// Relative prefix from a page to the portal root (`docs/x.html` → `../`).
+pub fn root_of(page: &str) -> String {
+    "../".repeat(page.matches('/').count())
+}
+
+/// Renders and writes the whole portal into `out` (an empty staging folder).
+pub fn render_site(compiled: &Compiled, out: &Path, opts: &RenderOptions) -> anyhow::Result<RenderStats> {
+    let aims = &compiled.aims;
+    let theme = theme::Theme::load(&compiled.theme_files, aims, opts.live_reload)?;
+    let links = doc_links(aims);
+    let ctx = pages::Shared { aims, links: &links, bodies: &compiled.bodies };
+
+    for dir in ["docs", "clauses", "controls", "registers", "static"] {
+        std::fs::create_dir_all(out.join(dir)).with_context(|| format!("creating {}", out.join(dir).display()))?;
+    }
+    theme.write_static(out)?;
+
+    // Each job renders one page; they share nothing mutable, so they run in parallel.
+    let mut jobs: Vec<Job> = vec![Job::Dashboard, Job::Documents, Job::Clauses, Job::Controls, Job::Systems, Job::Risks];
+    jobs.extend((0..aims.docs.len()).map(Job::Doc));
+    jobs.extend((0..aims.catalog.clauses.len()).map(Job::Clause));
+    jobs.extend((0..aims.catalog.iso.controls.len()).map(Job::Control));
+    let pages = jobs.len();
+    jobs.par_iter().try_for_each(|job| -> anyhow::Result<()> {
+        let emit = |path: String, template: &str, context: &dyn erased::Context| -> anyhow::Result<()> {
+            let html = theme.render_value(template, &path, context.to_value()?)?;
+            std::fs::write(out.join(&path), html).with_context(|| format!("writing {path}"))
+        };
+        match *job {
+            Job::Dashboard => emit("index.html".into(), "dashboard.html", &matrices::dashboard(&ctx))?,
+            Job::Documents => emit("docs/index.html".into(), "documents.html", &matrices::documents(&ctx))?,
+            Job::Clauses => emit("clauses/index.html".into(), "clauses.html", &matrices::clauses(&ctx))?,
+            Job::Controls => emit("controls/index.html".into(), "controls.html", &matrices::controls(&ctx))?,
+            Job::Systems => emit("registers/systems.html".into(), "systems.html", &matrices::systems(&ctx))?,
+            Job::Risks => emit("registers/risks.html".into(), "risks.html", &matrices::risks(&ctx))?,
+            Job::Doc(i) => emit(doc_href(&aims.docs[i]), "document.html", &pages::document(&ctx, i))?,
+            Job::Clause(i) => emit(clause_href(&aims.catalog.clauses[i].id), "clause.html", &pages::clause(&ctx, i))?,
+            Job::Control(i) => emit(control_href(&aims.catalog.iso.controls[i].id), "control.html", &pages::control(&ctx, i))?,
+        }
+        Ok(())
+    })?;
+
+    for asset in &aims.used_assets {
+        let dest = out.join(asset);
+        if let Some(parent) = dest.parent() {
+            std::fs::create_dir_all(parent)?;
+        }
+        std::fs::copy(compiled.root.join(asset), &dest).with_context(|| format!("copying {asset}"))?;
+    }
+    Ok(RenderStats { pages, assets: aims.used_assets.len() })
+}
+
+/// Page contexts of different types, turned into one template context.
+mod erased {
+    pub trait Context {
+        fn to_value(&self) -> anyhow::Result<tera::Context>;
+    }
+    impl<T: serde::Serialize> Context for T {
+        fn to_value(&self) -> anyhow::Result<tera::Context> {
+            tera::Context::from_serialize(self).map_err(|e| anyhow::anyhow!("preparing a page: {e}"))
+        }
+    }
+}
+
+enum Job {
+    Dashboard,
+    Documents,
+    Clauses,
+    Controls,
+    Systems,
+    Risks,
+    Doc(usize),
+    Clause(usize),
+    Control(usize),
+}

@@ -1,0 +1,460 @@
+//! Context builders for the pages of one thing: a document or register entity, a clause, a control.
+
+use serde::Serialize;
+
+use super::markdown::{fill_slots, CompiledBody, SlotValue};
+use super::svg::risk_level;
+use super::{clause_href, control_href, CatalogLink, DocLink};
+use crate::model::refs::Target;
+use crate::model::{Aims, Details, Document, ReviewState};
+
+/// What every page builder can read.
+pub struct Shared<'a> {
+    pub aims: &'a Aims,
+    pub links: &'a [DocLink],
+    pub bodies: &'a [CompiledBody],
+}
+
+impl Shared<'_> {
+    pub fn links_of(&self, idx: &[usize]) -> Vec<DocLink> {
+        idx.iter().map(|&i| self.links[i].clone()).collect()
+    }
+
+    pub fn clause_link(&self, i: usize) -> CatalogLink {
+        let c = &self.aims.catalog.clauses[i];
+        CatalogLink { id: c.id.clone(), title: c.title.clone(), href: clause_href(&c.id) }
+    }
+
+    /// A control with its SoA entry. `full` also lists implementing documents, risks and systems
+    /// (overview pages); a document page shows only the counts, so no page grows with the corpus.
+    pub fn control_row(&self, c: usize, full: bool) -> ControlRow {
+        let control = &self.aims.catalog.iso.controls[c];
+        let a = self.aims.applicability[c].as_ref();
+        let implementing: Vec<usize> =
+            self.aims.control_docs[c].iter().copied().filter(|&d| self.aims.docs[d].status.as_deref() != Some("retired")).collect();
+        let applicable = a.and_then(|a| a.applicable);
+        let gap = match (a, applicable) {
+            (None, _) => Some("not in the SoA"),
+            (Some(_), None) => Some("applicability not stated"),
+            (Some(a), Some(false)) if a.justification.is_none() => Some("excluded without justification"),
+            (Some(_), Some(true)) if implementing.is_empty() => Some("no implementing document"),
+            _ => None,
+        };
+        ControlRow {
+            id: control.id.clone(),
+            title: control.title.clone(),
+            summary: control.summary.clone(),
+            href: control_href(&control.id),
+            area: control.area.clone(),
+            applicable: match applicability_label(applicable, a.is_some()) {
+                s if s.is_empty() => None,
+                s => Some(s),
+            },
+            justification: a.and_then(|a| a.justification.clone()),
+            status: a.and_then(|a| a.status.clone()),
+            document_count: implementing.len(),
+            documents: if full { self.links_of(&implementing) } else { vec![] },
+            risks: if full { self.links_of(&self.aims.control_risks[c]) } else { vec![] },
+            systems: if full { self.links_of(&self.aims.control_systems[c]) } else { vec![] },
+            gap,
+        }
+    }
+
+    /// A body's HTML with its references resolved, relative to `docs/`.
+    fn body_html(&self, i: usize) -> String {
+        let d = &self.aims.docs[i];
+        let body = &self.bodies[d.source_index];
+        let targets = &self.aims.body_targets[i];
+        fill_slots(&body.html, |n| {
+            let Some(t) = targets.get(n) else {
+                return SlotValue { href: "#".into(), title: String::new() };
+            };
+            match t {
+                Target::Doc { index, fragment } => {
+                    let target = &self.aims.docs[*index];
+                    let href = match fragment {
+                        Some(f) if !f.is_empty() => format!("{}.html#{f}", target.id),
+                        _ => format!("{}.html", target.id),
+                    };
+                    SlotValue { href, title: target.title.clone() }
+                }
+                Target::Clause(c) => {
+                    let c = &self.aims.catalog.clauses[*c];
+                    SlotValue { href: format!("../{}", clause_href(&c.id)), title: format!("{} {}", c.id, c.title) }
+                }
+                Target::Control(c) => {
+                    let c = &self.aims.catalog.iso.controls[*c];
+                    SlotValue { href: format!("../{}", control_href(&c.id)), title: format!("{} {}", c.id, c.title) }
+                }
+                Target::Asset(p) => SlotValue { href: format!("../{}", url_path(p)), title: p.clone() },
+                Target::Unresolved(_) => SlotValue { href: "#".into(), title: "(unresolved)".into() },
+            }
+        })
+    }
+}
+
+/// Percent-encodes the characters of a relative path that a browser would misread.
+pub fn url_path(p: &str) -> String {
+    let mut out = String::with_capacity(p.len());
+    for b in p.bytes() {
+        match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'/' | b'-' | b'_' | b'.' | b'~' => out.push(b as char),
+            _ => out.push_str(&format!("%{b:02X}")),
+        }
+    }
+    out
+}
+
+pub fn applicability_label(applicable: Option<bool>, listed: bool) -> &'static str {
+    match (applicable, listed) {
+        (Some(true), _) => "applicable",
+        (Some(false), _) => "excluded",
+        (None, true) => "unstated",
+        (None, false) => "",
+    }
+}
+
+#[derive(Serialize)]
+pub struct ControlRow {
+    pub id: String,
+    pub title: String,
+    pub summary: String,
+    pub href: String,
+    pub area: String,
+    pub applicable: Option<&'static str>,
+    pub justification: Option<String>,
+    pub status: Option<String>,
+    pub document_count: usize,
+    pub documents: Vec<DocLink>,
+    pub risks: Vec<DocLink>,
+    pub systems: Vec<DocLink>,
+    pub gap: Option<&'static str>,
+}
+
+#[derive(Serialize)]
+struct Fact {
+    label: &'static str,
+    value: String,
+}
+
+#[derive(Serialize)]
+struct Banner {
+    kind: &'static str,
+    text: String,
+}
+
+#[derive(Serialize)]
+pub struct RiskSummary {
+    pub link: DocLink,
+    pub inherent: Option<i64>,
+    pub inherent_level: &'static str,
+    pub residual: Option<i64>,
+    pub residual_level: &'static str,
+    pub treatment: String,
+    pub owner: String,
+    pub controls: Vec<ControlEvidence>,
+    pub systems: Vec<DocLink>,
+}
+
+#[derive(Serialize)]
+pub struct ControlEvidence {
+    pub id: String,
+    pub title: String,
+    pub href: String,
+    pub evidence: Vec<DocLink>,
+    /// Evidence beyond what is listed (the control page lists it all).
+    pub more: usize,
+}
+
+/// How many evidence documents a chain shows per control before pointing at the control page.
+const EVIDENCE_SHOWN: usize = 8;
+
+#[derive(Serialize)]
+struct DocumentPage {
+    page_title: String,
+    nav: &'static str,
+    doc: DocView,
+    banners: Vec<Banner>,
+    facts: Vec<Fact>,
+    body: String,
+    clauses: Vec<CatalogLink>,
+    controls: Vec<ControlRow>,
+    systems: Vec<DocLink>,
+    risks: Vec<DocLink>,
+    related: Vec<DocLink>,
+    backlinks: Vec<DocLink>,
+    /// System pages: the chain system → risks → controls → evidence.
+    chain_risks: Vec<RiskSummary>,
+    assessments: Vec<DocLink>,
+    /// Risk pages: the risk's own scores and controls with evidence.
+    risk: Option<RiskSummary>,
+    /// The SoA document: every control with its applicability.
+    soa: Vec<ControlRow>,
+    findings: Vec<String>,
+}
+
+#[derive(Serialize)]
+struct DocView {
+    id: String,
+    title: String,
+    doc_type: String,
+    type_label: &'static str,
+    status: String,
+    version: Option<String>,
+    owner: Option<String>,
+    approved_by: Option<String>,
+    approved_on: Option<String>,
+    effective: Option<String>,
+    review_due: Option<String>,
+    review_state: &'static str,
+    classification: Option<String>,
+    summary: Option<String>,
+    tags: Vec<String>,
+    source: String,
+}
+
+fn date(d: Option<time::Date>) -> Option<String> {
+    d.map(|d| d.to_string())
+}
+
+/// A risk with its scores; `chain` adds its controls and their evidence (risk and system pages).
+pub fn risk_summary(s: &Shared, r: usize, chain: bool) -> RiskSummary {
+    let d = &s.aims.docs[r];
+    let f = d.risk().cloned().unwrap_or_default();
+    let controls = if !chain {
+        vec![]
+    } else {
+        s.aims.controls_of[r]
+            .iter()
+            .map(|&c| {
+                let control = &s.aims.catalog.iso.controls[c];
+                let evidence: Vec<usize> = s.aims.control_docs[c].iter().copied().filter(|&e| e != r && s.aims.docs[e].doc_type != "risk").collect();
+                ControlEvidence {
+                    id: control.id.clone(),
+                    title: control.title.clone(),
+                    href: control_href(&control.id),
+                    evidence: s.links_of(&evidence[..evidence.len().min(EVIDENCE_SHOWN)]),
+                    more: evidence.len().saturating_sub(EVIDENCE_SHOWN),
+                }
+            })
+            .collect()
+    };
+    RiskSummary {
+        link: s.links[r].clone(),
+        inherent: f.inherent(),
+        inherent_level: f.inherent().map(risk_level).unwrap_or(""),
+        residual: f.residual(),
+        residual_level: f.residual().map(risk_level).unwrap_or(""),
+        treatment: f.treatment.clone().unwrap_or_default(),
+        owner: f.risk_owner.clone().or_else(|| d.owner.clone()).unwrap_or_default(),
+        controls,
+        systems: s.links_of(&s.aims.risk_systems[r]),
+    }
+}
+
+pub fn document(s: &Shared, i: usize) -> impl Serialize {
+    let aims = s.aims;
+    let d: &Document = &aims.docs[i];
+    let review_state = aims.review_state(d);
+    let mut banners = Vec::new();
+    match d.status.as_deref() {
+        Some("draft") => banners.push(Banner { kind: "draft", text: "Draft — not yet approved; do not rely on it as the organisation's position.".into() }),
+        Some("review") => banners.push(Banner { kind: "draft", text: "In review — awaiting approval.".into() }),
+        Some("retired") => banners.push(Banner { kind: "retired", text: "Retired — kept for the record; no longer in force.".into() }),
+        _ => {}
+    }
+    if review_state == Some(ReviewState::Overdue) {
+        let due = d.review_due().map(|x| x.to_string()).unwrap_or_default();
+        banners.push(Banner { kind: "overdue", text: format!("Review overdue — this document was due for review on {due}.") });
+    }
+    if aims.is_open_nonconformity(d) {
+        banners.push(Banner { kind: "open", text: "Open nonconformity — corrective action not yet closed.".into() });
+    }
+    let mut facts = Vec::new();
+    let mut fact = |label: &'static str, value: Option<String>| {
+        if let Some(v) = value.filter(|v| !v.is_empty()) {
+            facts.push(Fact { label, value: v });
+        }
+    };
+    let mut findings = Vec::new();
+    match &d.details {
+        Details::System(sys) => {
+            fact("Role", Some(sys.roles.join(", ")));
+            fact("Life-cycle stage", sys.lifecycle_stage.clone());
+            fact("EU AI Act category", sys.eu_ai_act_category.as_deref().map(eu_category_label));
+            fact("Annex III area", sys.annex_iii_area.map(annex_iii_label));
+            fact("Purpose", sys.purpose.clone());
+            fact("Supplier", sys.supplier.clone());
+            fact("Data categories", Some(sys.data_categories.join(", ")));
+            fact("Human oversight", sys.human_oversight.clone());
+        }
+        Details::Risk(r) => {
+            fact("Risk owner", r.risk_owner.clone());
+            fact("Treatment", r.treatment.clone());
+        }
+        Details::ImpactAssessment { assessed_on, affected } => {
+            fact("Assessed on", date(*assessed_on));
+            fact("Affected", Some(affected.join(", ")));
+        }
+        Details::Objective { target, measure, due } => {
+            fact("Target", target.clone());
+            fact("Measure", measure.clone());
+            fact("Due", date(*due));
+        }
+        Details::Record { held_on, findings: f } => {
+            fact("Held on", date(*held_on));
+            findings = f.clone();
+        }
+        Details::Nonconformity { raised_on, due, closed_on } => {
+            fact("Raised on", date(*raised_on));
+            fact("Corrective action due", date(*due));
+            fact("Closed on", date(*closed_on).or(Some("open".into())));
+        }
+        Details::Soa(_) | Details::None => {}
+    }
+    let chain_risks = if d.doc_type == "system" { aims.system_risks[i].iter().map(|&r| risk_summary(s, r, true)).collect() } else { vec![] };
+    let soa = if d.doc_type == "soa" && aims.soa.first() == Some(&i) {
+        (0..aims.catalog.iso.controls.len()).map(|c| s.control_row(c, true)).collect()
+    } else {
+        vec![]
+    };
+    DocumentPage {
+        page_title: format!("{} {}", d.id, d.title),
+        nav: if d.doc_type == "system" { "systems" } else if d.doc_type == "risk" { "risks" } else { "docs" },
+        doc: DocView {
+            id: d.id.clone(),
+            title: d.title.clone(),
+            doc_type: d.doc_type.clone(),
+            type_label: super::type_label(&d.doc_type),
+            status: d.status.clone().unwrap_or_default(),
+            version: d.version.clone(),
+            owner: d.owner.clone(),
+            approved_by: d.approved_by.clone(),
+            approved_on: date(d.approved_on),
+            effective: date(d.effective),
+            review_due: date(d.review_due()),
+            review_state: match review_state {
+                Some(ReviewState::Overdue) => "overdue",
+                Some(ReviewState::DueSoon) => "due-soon",
+                Some(ReviewState::Current) => "current",
+                None => "",
+            },
+            classification: d.classification.clone(),
+            summary: d.summary.clone(),
+            tags: d.tags.clone(),
+            source: match d.row_line {
+                Some(l) => format!("{} (row at line {l})", d.file),
+                None => d.file.clone(),
+            },
+        },
+        banners,
+        facts,
+        body: s.body_html(i),
+        clauses: aims.clauses_of[i].iter().map(|&c| s.clause_link(c)).collect(),
+        controls: aims.controls_of[i].iter().map(|&c| s.control_row(c, false)).collect(),
+        systems: s.links_of(&aims.systems_of[i]),
+        risks: s.links_of(&aims.risks_of[i]),
+        related: s.links_of(&aims.related_of[i]),
+        backlinks: s.links_of(&aims.backlinks[i]),
+        assessments: s.links_of(&aims.system_assessments[i]),
+        risk: if d.doc_type == "risk" { Some(risk_summary(s, i, true)) } else { None },
+        chain_risks,
+        soa,
+        findings,
+    }
+}
+
+pub fn eu_category_label(c: &str) -> String {
+    match c {
+        "unacceptable" => "Unacceptable risk (prohibited, Art. 5)",
+        "high" => "High risk (Art. 6, Annex III)",
+        "transparency" => "Transparency obligations (Art. 50)",
+        "minimal" => "Minimal risk",
+        "gpai" => "General-purpose AI (Chapter V)",
+        other => other,
+    }
+    .to_string()
+}
+
+pub fn annex_iii_label(n: i64) -> String {
+    let area = match n {
+        1 => "Biometrics",
+        2 => "Critical infrastructure",
+        3 => "Education and vocational training",
+        4 => "Employment and workers management",
+        5 => "Access to essential private and public services",
+        6 => "Law enforcement",
+        7 => "Migration, asylum and border control",
+        8 => "Administration of justice and democratic processes",
+        _ => "",
+    };
+    format!("{n} — {area}")
+}
+
+#[derive(Serialize)]
+struct ClausePage {
+    page_title: String,
+    nav: &'static str,
+    clause: CatalogLink,
+    summary: String,
+    doc_info: Option<String>,
+    parent: Option<CatalogLink>,
+    children: Vec<CatalogLink>,
+    documents: Vec<DocLink>,
+    covered_by_children: bool,
+}
+
+pub fn clause(s: &Shared, i: usize) -> impl Serialize {
+    let c = &s.aims.catalog.clauses[i];
+    let parent = c.id.rsplit_once('.').and_then(|(p, _)| s.aims.catalog.clause_index(p)).map(|p| s.clause_link(p));
+    let children: Vec<usize> = s
+        .aims
+        .catalog
+        .clauses
+        .iter()
+        .enumerate()
+        .filter(|(_, k)| k.id.rsplit_once('.').map(|(p, _)| p) == Some(c.id.as_str()))
+        .map(|(k, _)| k)
+        .collect();
+    ClausePage {
+        page_title: format!("Clause {} {}", c.id, c.title),
+        nav: "clauses",
+        clause: s.clause_link(i),
+        summary: c.summary.clone(),
+        doc_info: c.doc_info.clone(),
+        parent,
+        covered_by_children: children.iter().any(|&k| !s.aims.clause_docs[k].is_empty()),
+        children: children.iter().map(|&k| s.clause_link(k)).collect(),
+        documents: s.links_of(&s.aims.clause_docs[i]),
+    }
+}
+
+#[derive(Serialize)]
+struct ControlPage {
+    page_title: String,
+    nav: &'static str,
+    control: ControlRow,
+    area_id: String,
+    area_title: String,
+    objective_id: String,
+    objective_title: String,
+    objective_summary: String,
+    risk_rows: Vec<RiskSummary>,
+}
+
+pub fn control(s: &Shared, i: usize) -> impl Serialize {
+    let c = &s.aims.catalog.iso.controls[i];
+    let area = s.aims.catalog.iso.areas.iter().find(|a| a.id == c.area);
+    let objective = area.and_then(|a| a.objectives.iter().find(|o| o.id == c.objective));
+    ControlPage {
+        page_title: format!("{} {}", c.id, c.title),
+        nav: "controls",
+        control: s.control_row(i, true),
+        area_id: c.area.clone(),
+        area_title: area.map(|a| a.title.clone()).unwrap_or_default(),
+        objective_id: c.objective.clone(),
+        objective_title: objective.map(|o| o.title.clone()).unwrap_or_default(),
+        objective_summary: objective.map(|o| o.summary.clone()).unwrap_or_default(),
+        risk_rows: s.aims.control_risks[i].iter().map(|&r| risk_summary(s, r, false)).collect(),
+    }
+}

@@ -1,0 +1,165 @@
+//! Splitting a Markdown file into its YAML frontmatter and body, with line numbers kept exact,
+//! and finding where a key or value sits in the frontmatter text for diagnostics.
+
+use std::ops::Range;
+
+/// Where the parts of a document file are, as byte ranges into its text.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Split {
+    pub frontmatter: Range<usize>,
+    /// 1-based line of the first frontmatter line (the line after the opening `---`).
+    pub frontmatter_line: usize,
+    pub body: Range<usize>,
+    /// 1-based line of the first body line.
+    pub body_line: usize,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SplitError {
+    /// The file does not start with `---`.
+    Missing,
+    /// Opened with `---` but never closed.
+    Unterminated,
+}
+
+fn is_fence(line: &str) -> bool {
+    line.trim_end_matches(['\r', '\n', ' ', '\t']) == "---"
+}
+
+/// Splits `text` (BOM already removed) into frontmatter and body.
+pub fn split(text: &str) -> Result<Split, SplitError> {
+    let mut lines = text.split_inclusive('\n');
+    let first = lines.next().ok_or(SplitError::Missing)?;
+    if !is_fence(first) {
+        return Err(SplitError::Missing);
+    }
+    let fm_start = first.len();
+    let mut offset = fm_start;
+    let mut line_no = 1;
+    for line in lines {
+        line_no += 1;
+        let trimmed = line.trim_end_matches(['\r', '\n', ' ', '\t']);
+        if trimmed == "---" || trimmed == "..." {
+            let body_start = offset + line.len();
+            return Ok(Split {
+                frontmatter: fm_start..offset,
+                frontmatter_line: 2,
+                body: body_start..text.len(),
+                body_line: line_no + 1,
+            });
+        }
+        offset += line.len();
+    }
+    Err(SplitError::Unterminated)
+}
+
+/// Finds the line and column of a top-level key in frontmatter text, or of `needle` within that
+/// key's block (the key's line up to the next top-level key). Lines are relative to the block
+/// start (1-based); the caller adds the frontmatter's first line.
+pub fn locate(frontmatter: &str, key: &str, needle: Option<&str>) -> Option<(usize, usize)> {
+    let mut in_block = false;
+    for (i, line) in frontmatter.lines().enumerate() {
+        let top_level = !line.starts_with([' ', '\t', '-', '#']) && !line.trim().is_empty();
+        if top_level {
+            if in_block {
+                break;
+            }
+            let name = line.split(':').next().unwrap_or("").trim().trim_matches(['"', '\'']);
+            if name == key {
+                in_block = true;
+                match needle {
+                    None => return Some((i + 1, 1)),
+                    Some(n) => {
+                        let after = line.find(':').map(|c| c + 1).unwrap_or(0);
+                        if let Some(pos) = find_token(&line[after..], n) {
+                            return Some((i + 1, char_col(line, after + pos)));
+                        }
+                    }
+                }
+                continue;
+            }
+        }
+        if in_block {
+            if let Some(n) = needle {
+                if let Some(pos) = find_token(line, n) {
+                    return Some((i + 1, char_col(line, pos)));
+                }
+            }
+        }
+    }
+    None
+}
+
+/// Finds `needle` in `line` as a whole token (not inside a longer word), so `A.2.2` does not match `A.2.21`.
+fn find_token(line: &str, needle: &str) -> Option<usize> {
+    if needle.is_empty() {
+        return None;
+    }
+    let is_word = |c: char| c.is_alphanumeric() || c == '.' || c == '-' || c == '_';
+    let mut from = 0;
+    while let Some(p) = line[from..].find(needle) {
+        let start = from + p;
+        let end = start + needle.len();
+        let before_ok = line[..start].chars().next_back().is_none_or(|c| !is_word(c));
+        let mut rest = line[end..].chars();
+        let after_ok = match rest.next() {
+            None => true,
+            Some('.') => !rest.next().is_some_and(|c| c.is_ascii_digit()),
+            Some(c) => !(c.is_alphanumeric() || c == '-' || c == '_'),
+        };
+        if before_ok && after_ok {
+            return Some(start);
+        }
+        from = end;
+    }
+    line.find(needle)
+}
+
+fn char_col(line: &str, byte: usize) -> usize {
+    line[..byte].chars().count() + 1
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn splits_with_exact_lines() {
+        let text = "---\nid: A1\ntitle: T\n---\n# Body\n";
+        let s = split(text).unwrap();
+        assert_eq!(&text[s.frontmatter.clone()], "id: A1\ntitle: T\n");
+        assert_eq!(&text[s.body.clone()], "# Body\n");
+        assert_eq!(s.body_line, 5);
+    }
+
+    #[test]
+    fn crlf_and_trailing_spaces() {
+        let text = "--- \r\nid: A1\r\n---\r\nbody";
+        let s = split(text).unwrap();
+        assert_eq!(&text[s.frontmatter.clone()], "id: A1\r\n");
+        assert_eq!(&text[s.body], "body");
+    }
+
+    #[test]
+    fn missing_and_unterminated() {
+        assert_eq!(split("# Just markdown\n"), Err(SplitError::Missing));
+        assert_eq!(split(""), Err(SplitError::Missing));
+        assert_eq!(split("---\nid: x\n"), Err(SplitError::Unterminated));
+    }
+
+    #[test]
+    fn empty_frontmatter() {
+        let s = split("---\n---\n").unwrap();
+        assert!(s.frontmatter.is_empty());
+    }
+
+    #[test]
+    fn locates_keys_and_values() {
+        let fm = "id: X\nlikelihood: high\ncontrols:\n  - A.2.2\n  - A.2.21\nrisks: [R1, R2]\n";
+        assert_eq!(locate(fm, "likelihood", None), Some((2, 1)));
+        assert_eq!(locate(fm, "likelihood", Some("high")), Some((2, 13)));
+        assert_eq!(locate(fm, "controls", Some("A.2.21")), Some((5, 5)));
+        assert_eq!(locate(fm, "risks", Some("R2")), Some((6, 13)));
+        assert_eq!(locate(fm, "nope", None), None);
+    }
+}

@@ -1,0 +1,334 @@
+//! Reading the source repository: walking the tree, splitting frontmatter, parsing YAML and
+//! registers into raw records. Everything here is about files; meaning comes in `model`.
+
+pub mod frontmatter;
+pub mod register;
+
+use std::collections::{BTreeSet, HashMap};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use rayon::prelude::*;
+use serde_yaml_ng::{Mapping, Value};
+
+use crate::config::{self, Config, CONFIG_FILE};
+use crate::diagnostic::{Diagnostic, SourceTexts};
+
+/// Documents larger than this are refused rather than parsed (a generated dump, not a policy).
+pub const MAX_FILE_BYTES: u64 = 32 * 1024 * 1024;
+
+/// Where a record came from, for diagnostics.
+#[derive(Debug, Clone)]
+pub enum Origin {
+    /// A Markdown file: frontmatter text range and its first line.
+    Markdown { frontmatter: std::ops::Range<usize>, frontmatter_line: usize },
+    /// A register row: its line, and the 1-based column of each cell by key.
+    Row { line: usize, columns: HashMap<String, usize> },
+}
+
+/// One raw entity: frontmatter (or register row) fields, a body, and where it all is.
+#[derive(Debug, Clone)]
+pub struct Record {
+    pub file: String,
+    pub text: Arc<str>,
+    pub origin: Origin,
+    pub fields: Mapping,
+    pub body: std::ops::Range<usize>,
+    pub body_line: usize,
+    /// For register rows: the separator of list cells (`;`, or `,` in a `;`-delimited file).
+    pub list_separator: Option<char>,
+    /// The type the register declares for its rows, when the row has no `type` cell.
+    pub default_type: Option<String>,
+}
+
+impl Record {
+    pub fn body(&self) -> &str {
+        &self.text[self.body.clone()]
+    }
+
+    /// Line and column of a key (or of `needle` within the key's value), for diagnostics.
+    pub fn locate(&self, key: &str, needle: Option<&str>) -> (Option<usize>, Option<usize>) {
+        match &self.origin {
+            Origin::Markdown { frontmatter, frontmatter_line } => {
+                match frontmatter::locate(&self.text[frontmatter.clone()], key, needle) {
+                    Some((l, c)) => (Some(l + frontmatter_line - 1), Some(c)),
+                    None => (Some(frontmatter_line - 1), Some(1)),
+                }
+            }
+            Origin::Row { line, columns } => (Some(*line), Some(columns.get(key).copied().unwrap_or(1))),
+        }
+    }
+}
+
+/// Everything read from the source tree.
+#[derive(Debug, Default)]
+pub struct Loaded {
+    pub root: PathBuf,
+    pub config: Config,
+    pub records: Vec<Record>,
+    /// Every non-document file (relative path), linkable and copied when referenced.
+    pub assets: BTreeSet<String>,
+    /// Every Markdown file seen, documents or not (to tell "not a document" from "missing").
+    pub md_files: BTreeSet<String>,
+    /// Theme overrides: template or static file name → contents.
+    pub theme_files: Vec<(String, PathBuf)>,
+    pub texts: SourceTexts,
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+enum FileKind {
+    Document,
+    Register,
+    Asset,
+}
+
+/// Reads the repository at `root`. I/O failures on the root itself are errors for the caller;
+/// everything about individual files becomes a diagnostic.
+pub fn load(root: &Path, output: Option<&Path>) -> anyhow::Result<Loaded> {
+    let root = root
+        .canonicalize()
+        .map_err(|e| anyhow::anyhow!("cannot open source folder {}: {e}", root.display()))?;
+    if !root.is_dir() {
+        anyhow::bail!("{} is not a folder", root.display());
+    }
+    let mut loaded = Loaded { root: root.clone(), ..Default::default() };
+
+    let config_path = root.join(CONFIG_FILE);
+    if config_path.exists() {
+        match std::fs::read_to_string(&config_path) {
+            Ok(text) => {
+                let (cfg, diags) = config::parse(&text);
+                loaded.config = cfg;
+                loaded.diagnostics.extend(diags);
+                loaded.texts.insert(CONFIG_FILE.into(), Arc::from(text));
+            }
+            Err(e) => loaded.diagnostics.push(Diagnostic::error("AIMS001", CONFIG_FILE, format!("cannot read aims.toml: {e}"))),
+        }
+    }
+    let output = match output {
+        Some(o) => o.to_path_buf(),
+        None => root.join(&loaded.config.output),
+    };
+    let output = output.canonicalize().unwrap_or(output);
+    let theme_dir = loaded.config.theme.as_ref().map(|t| root.join("themes").join(t));
+
+    let mut files: Vec<(String, PathBuf, FileKind)> = Vec::new();
+    let walker = walkdir::WalkDir::new(&root)
+        .follow_links(true)
+        .sort_by_file_name()
+        .into_iter()
+        .filter_entry(|e| {
+            if e.depth() == 0 {
+                return true;
+            }
+            let name = e.file_name().to_string_lossy();
+            if name.starts_with('.') || name.contains(crate::output::TEMP_MARKER) {
+                return false;
+            }
+            if e.depth() == 1 && name == "themes" && e.file_type().is_dir() {
+                return false;
+            }
+            e.path() != output
+        });
+    for entry in walker {
+        let entry = match entry {
+            Ok(e) => e,
+            Err(e) => {
+                let rel = e.path().map(|p| rel_path(&root, p)).unwrap_or_default();
+                let msg = if e.loop_ancestor().is_some() {
+                    "symbolic link loop; skipped".to_string()
+                } else {
+                    format!("cannot read: {e}")
+                };
+                loaded.diagnostics.push(
+                    Diagnostic::warning("AIMS080", rel, msg).help("remove the link or point it inside the repository"),
+                );
+                continue;
+            }
+        };
+        if !entry.file_type().is_file() {
+            continue;
+        }
+        let path = entry.path();
+        let Some(rel) = path.strip_prefix(&root).ok().and_then(|p| p.to_str()).map(|s| s.replace('\\', "/")) else {
+            loaded.diagnostics.push(
+                Diagnostic::warning("AIMS004", path.to_string_lossy().to_string(), "file name is not valid UTF-8; skipped")
+                    .help("rename the file using UTF-8 characters"),
+            );
+            continue;
+        };
+        if entry.path_is_symlink() {
+            match path.canonicalize() {
+                Ok(real) if real.starts_with(&root) => {}
+                _ => {
+                    loaded.diagnostics.push(
+                        Diagnostic::warning("AIMS080", rel, "symbolic link points outside the repository; skipped")
+                            .help("copy the file into the repository instead of linking to it"),
+                    );
+                    continue;
+                }
+            }
+        }
+        if rel == CONFIG_FILE {
+            continue;
+        }
+        let lower = rel.to_ascii_lowercase();
+        let kind = if lower.ends_with(".md") {
+            loaded.md_files.insert(rel.clone());
+            FileKind::Document
+        } else if lower.starts_with("registers/")
+            && (lower.ends_with(".csv") || lower.ends_with(".yaml") || lower.ends_with(".yml"))
+        {
+            FileKind::Register
+        } else {
+            FileKind::Asset
+        };
+        files.push((rel, path.to_path_buf(), kind));
+    }
+    if let Some(dir) = theme_dir {
+        if dir.is_dir() {
+            for e in walkdir::WalkDir::new(&dir).sort_by_file_name().into_iter().flatten() {
+                if e.file_type().is_file() {
+                    if let Ok(name) = e.path().strip_prefix(&dir) {
+                        loaded.theme_files.push((name.to_string_lossy().replace('\\', "/"), e.path().to_path_buf()));
+                    }
+                }
+            }
+        } else {
+            loaded.diagnostics.push(
+                Diagnostic::error("AIMS070", CONFIG_FILE, format!("theme folder themes/{} does not exist", dir.file_name().map(|n| n.to_string_lossy().to_string()).unwrap_or_default()))
+                    .help("create the folder or remove `theme` from aims.toml"),
+            );
+        }
+    }
+
+    let config = &loaded.config;
+    let results: Vec<(Vec<Record>, Vec<Diagnostic>, Option<(String, Arc<str>)>)> = files
+        .par_iter()
+        .filter(|(_, _, kind)| !matches!(kind, FileKind::Asset))
+        .map(|(rel, path, kind)| match kind {
+            FileKind::Document => load_document(rel, path),
+            FileKind::Register => register::load(rel, path, config),
+            FileKind::Asset => unreachable!(),
+        })
+        .collect();
+    for (records, diags, text) in results {
+        loaded.records.extend(records);
+        loaded.diagnostics.extend(diags);
+        if let Some((rel, text)) = text {
+            loaded.texts.insert(rel, text);
+        }
+    }
+    loaded.assets = files.into_iter().filter(|(_, _, k)| matches!(k, FileKind::Asset)).map(|(r, _, _)| r).collect();
+    Ok(loaded)
+}
+
+pub fn rel_path(root: &Path, p: &Path) -> String {
+    p.strip_prefix(root).unwrap_or(p).to_string_lossy().replace('\\', "/")
+}
+
+type LoadResult = (Vec<Record>, Vec<Diagnostic>, Option<(String, Arc<str>)>);
+
+/// Reads a file as UTF-8 text, refusing huge files and naming the first invalid byte.
+pub fn read_text(rel: &str, path: &Path) -> Result<String, Diagnostic> {
+    let meta = std::fs::metadata(path).map_err(|e| Diagnostic::error("AIMS001", rel, format!("cannot read file: {e}")))?;
+    if meta.len() > MAX_FILE_BYTES {
+        return Err(Diagnostic::error("AIMS001", rel, format!("file is {} MB, more than the {} MB limit", meta.len() / (1024 * 1024), MAX_FILE_BYTES / (1024 * 1024)))
+            .help("split the document or move generated data into a register"));
+    }
+    let bytes = std::fs::read(path).map_err(|e| Diagnostic::error("AIMS001", rel, format!("cannot read file: {e}")))?;
+    match String::from_utf8(bytes) {
+        Ok(mut s) => {
+            if s.starts_with('\u{feff}') {
+                s.drain(..3);
+            }
+            Ok(s)
+        }
+        Err(e) => {
+            let valid = e.utf8_error().valid_up_to();
+            let bytes = e.as_bytes();
+            let (line, col) = config::line_col(std::str::from_utf8(&bytes[..valid]).unwrap_or(""), valid);
+            Err(Diagnostic::error("AIMS004", rel, "file is not valid UTF-8")
+                .at(line, col)
+                .help("save the file as UTF-8 (most editors offer it under \"Save with encoding\")"))
+        }
+    }
+}
+
+fn load_document(rel: &str, path: &Path) -> LoadResult {
+    let text = match read_text(rel, path) {
+        Ok(t) => t,
+        Err(d) => return (vec![], vec![d], None),
+    };
+    // Marker characters used by the renderer are never meaningful in a source file.
+    let text: Arc<str> = if text.contains(crate::render::markdown::SLOT_CHARS) {
+        Arc::from(text.replace(crate::render::markdown::SLOT_CHARS, "\u{fffd}"))
+    } else {
+        Arc::from(text)
+    };
+    let keep = Some((rel.to_string(), text.clone()));
+    let split = match frontmatter::split(&text) {
+        Ok(s) => s,
+        Err(frontmatter::SplitError::Missing) => {
+            // A README without frontmatter explains the repository; it is not an AIMS document.
+            let is_readme = rel.rsplit('/').next().is_some_and(|n| n.eq_ignore_ascii_case("readme.md"));
+            if is_readme {
+                return (vec![], vec![], None);
+            }
+            let msg = if text.trim().is_empty() { "file is empty; skipped" } else { "no frontmatter; file skipped" };
+            let d = Diagnostic::warning("AIMS002", rel, msg)
+                .at(1, 1)
+                .help("start the file with a `---` block holding at least id, title and type");
+            return (vec![], vec![d], keep);
+        }
+        Err(frontmatter::SplitError::Unterminated) => {
+            let d = Diagnostic::error("AIMS003", rel, "frontmatter is never closed")
+                .at(1, 1)
+                .span(3)
+                .help("add a line with `---` after the last frontmatter key");
+            return (vec![], vec![d], keep);
+        }
+    };
+    let fm_text = &text[split.frontmatter.clone()];
+    let fields = match parse_yaml_mapping(rel, fm_text, split.frontmatter_line) {
+        Ok(m) => m,
+        Err(d) => return (vec![], vec![*d], keep),
+    };
+    let record = Record {
+        file: rel.to_string(),
+        text: text.clone(),
+        origin: Origin::Markdown { frontmatter: split.frontmatter.clone(), frontmatter_line: split.frontmatter_line },
+        fields,
+        body: split.body.clone(),
+        body_line: split.body_line,
+        list_separator: None,
+        default_type: None,
+    };
+    (vec![record], vec![], keep)
+}
+
+/// Parses YAML that must be a mapping; errors carry the absolute line and column.
+pub fn parse_yaml_mapping(rel: &str, yaml: &str, first_line: usize) -> Result<Mapping, Box<Diagnostic>> {
+    if yaml.trim().is_empty() {
+        return Ok(Mapping::new());
+    }
+    match serde_yaml_ng::from_str::<Value>(yaml) {
+        Ok(Value::Mapping(m)) => Ok(m),
+        Ok(Value::Null) => Ok(Mapping::new()),
+        Ok(_) => Err(Box::new(
+            Diagnostic::error("AIMS006", rel, "frontmatter is not a set of `key: value` lines")
+                .at(first_line, 1)
+                .help("write one `key: value` per line, e.g. `id: POL-001`"),
+        )),
+        Err(e) => {
+            let (line, col) = e.location().map(|l| (l.line(), l.column())).unwrap_or((1, 1));
+            let msg = e.to_string();
+            let msg = msg.split(" at line ").next().unwrap_or(&msg).to_string();
+            Err(Box::new(
+                Diagnostic::error("AIMS005", rel, format!("YAML syntax error: {msg}"))
+                    .at(line + first_line - 1, col)
+                    .help("check indentation, quoting and `key: value` form on this line"),
+            ))
+        }
+    }
+}

@@ -1,0 +1,288 @@
+//! Registers: CSV (as a spreadsheet exports it) or a YAML list under `registers/`, each row an
+//! entity exactly as if it were a document.
+
+use std::collections::HashMap;
+use std::path::Path;
+use std::sync::Arc;
+
+use serde_yaml_ng::{Mapping, Value};
+
+use super::{read_text, LoadResult, Origin, Record};
+use crate::config::Config;
+use crate::diagnostic::Diagnostic;
+
+pub fn load(rel: &str, path: &Path, config: &Config) -> LoadResult {
+    let text = match read_text(rel, path) {
+        Ok(t) => t,
+        Err(d) => {
+            let d = if d.code == "AIMS004" {
+                d.help("export the spreadsheet as \"CSV UTF-8\"")
+            } else {
+                d
+            };
+            return (vec![], vec![d], None);
+        }
+    };
+    let text: Arc<str> = Arc::from(text);
+    let name = rel.strip_prefix("registers/").unwrap_or(rel);
+    let declared = config.registers.get(name).cloned();
+    let lower = rel.to_ascii_lowercase();
+    let (records, diags) = if lower.ends_with(".csv") {
+        load_csv(rel, &text, declared)
+    } else {
+        load_yaml(rel, &text, declared)
+    };
+    (records, diags, Some((rel.to_string(), text)))
+}
+
+/// Normalises a spreadsheet header ("Risk Owner" → `risk_owner`).
+fn header_key(h: &str) -> String {
+    h.trim().to_ascii_lowercase().replace([' ', '-'], "_").replace("impact_assessment", "impact-assessment")
+}
+
+fn load_csv(rel: &str, text: &Arc<str>, declared: Option<String>) -> (Vec<Record>, Vec<Diagnostic>) {
+    let mut diags = Vec::new();
+    let header_line = text.lines().next().unwrap_or("");
+    // Spreadsheets in many locales export with `;`; list cells then use `,`.
+    let delimiter = if !header_line.contains(',') && header_line.contains(';') { b';' } else { b',' };
+    let list_separator = if delimiter == b';' { ',' } else { ';' };
+    if let Some((line, col)) = unbalanced_quote(text) {
+        diags.push(
+            Diagnostic::error("AIMS060", rel, "a quoted cell is never closed")
+                .at(line, col)
+                .help("close the quote with `\"`; a quote inside a quoted cell is written `\"\"`"),
+        );
+        return (vec![], diags);
+    }
+    let mut reader = csv::ReaderBuilder::new().delimiter(delimiter).flexible(true).from_reader(text.as_bytes());
+    let headers: Vec<String> = match reader.headers() {
+        Ok(h) => h.iter().map(header_key).collect(),
+        Err(e) => {
+            diags.push(Diagnostic::error("AIMS060", rel, format!("cannot read the header row: {e}")).at(1, 1));
+            return (vec![], diags);
+        }
+    };
+    if headers.iter().all(|h| h.is_empty()) {
+        return (vec![], diags);
+    }
+    if !headers.iter().any(|h| h == "id") {
+        diags.push(
+            Diagnostic::error("AIMS060", rel, "the header row has no `id` column")
+                .at(1, 1)
+                .help("name the columns after frontmatter keys: id, title, … (see docs/format.md)"),
+        );
+        return (vec![], diags);
+    }
+    if declared.is_none() && !headers.iter().any(|h| h == "type") {
+        let name = rel.strip_prefix("registers/").unwrap_or(rel);
+        diags.push(
+            Diagnostic::error("AIMS061", rel, "register has no type")
+                .at(1, 1)
+                .help(format!("declare it in aims.toml: [registers] \"{name}\" = \"risk\", or add a `type` column")),
+        );
+        return (vec![], diags);
+    }
+    let header_cols = cell_columns(header_line, delimiter as char);
+    let mut records = Vec::new();
+    for row in reader.records() {
+        let row = match row {
+            Ok(r) => r,
+            Err(e) => {
+                let line = e.position().map(|p| p.line() as usize).unwrap_or(1);
+                diags.push(Diagnostic::error("AIMS060", rel, format!("malformed row: {e}")).at(line, 1));
+                continue;
+            }
+        };
+        let line = row.position().map(|p| p.line() as usize).unwrap_or(1);
+        if row.iter().all(|c| c.trim().is_empty()) {
+            continue;
+        }
+        if row.len() != headers.len() {
+            diags.push(
+                Diagnostic::error("AIMS060", rel, format!("row has {} cells but the header has {}", row.len(), headers.len()))
+                    .at(line, 1)
+                    .help("quote cells that contain the delimiter, or add the missing cells"),
+            );
+            continue;
+        }
+        let raw_line = text.lines().nth(line - 1).unwrap_or("");
+        let cols = cell_columns(raw_line, delimiter as char);
+        let mut fields = Mapping::new();
+        let mut columns = HashMap::new();
+        let mut body = None;
+        for (i, (key, cell)) in headers.iter().zip(row.iter()).enumerate() {
+            let cell = cell.trim();
+            columns.insert(key.clone(), cols.get(i).or(header_cols.get(i)).copied().unwrap_or(1));
+            if cell.is_empty() || key.is_empty() {
+                continue;
+            }
+            if key == "body" {
+                body = Some(cell.to_string());
+                continue;
+            }
+            fields.insert(Value::String(key.clone()), Value::String(cell.to_string()));
+        }
+        records.push(row_record(rel, text, fields, line, columns, body, Some(list_separator), declared.clone()));
+    }
+    (records, diags)
+}
+
+#[allow(clippy::too_many_arguments)]
+fn row_record(
+    rel: &str,
+    text: &Arc<str>,
+    fields: Mapping,
+    line: usize,
+    columns: HashMap<String, usize>,
+    body: Option<String>,
+    list_separator: Option<char>,
+    default_type: Option<String>,
+) -> Record {
+    // A row's body lives in its own small text so that body offsets stay simple.
+    let (text, range) = match body {
+        Some(b) => {
+            let len = b.len();
+            (Arc::from(b), 0..len)
+        }
+        None => (text.clone(), 0..0),
+    };
+    Record {
+        file: rel.to_string(),
+        text,
+        origin: Origin::Row { line, columns },
+        fields,
+        body: range,
+        body_line: line,
+        list_separator,
+        default_type,
+    }
+}
+
+/// Column (1-based, in characters) where each cell of a one-line record starts.
+fn cell_columns(line: &str, delimiter: char) -> Vec<usize> {
+    let mut cols = vec![1];
+    let mut in_quotes = false;
+    for (i, c) in line.chars().enumerate() {
+        if c == '"' {
+            in_quotes = !in_quotes;
+        } else if c == delimiter && !in_quotes {
+            cols.push(i + 2);
+        }
+    }
+    cols
+}
+
+/// Position of a quote that opens a cell and is never closed, if any.
+fn unbalanced_quote(text: &str) -> Option<(usize, usize)> {
+    let mut open: Option<(usize, usize)> = None;
+    for (ln, line) in text.lines().enumerate() {
+        for (col, c) in line.chars().enumerate() {
+            if c == '"' {
+                open = match open {
+                    Some(_) => None,
+                    None => Some((ln + 1, col + 1)),
+                };
+            }
+        }
+    }
+    open
+}
+
+fn load_yaml(rel: &str, text: &Arc<str>, declared: Option<String>) -> (Vec<Record>, Vec<Diagnostic>) {
+    let mut diags = Vec::new();
+    let value: Value = match serde_yaml_ng::from_str(text) {
+        Ok(v) => v,
+        Err(e) => {
+            let (line, col) = e.location().map(|l| (l.line(), l.column())).unwrap_or((1, 1));
+            let msg = e.to_string();
+            let msg = msg.split(" at line ").next().unwrap_or(&msg).to_string();
+            diags.push(Diagnostic::error("AIMS005", rel, format!("YAML syntax error: {msg}")).at(line, col));
+            return (vec![], diags);
+        }
+    };
+    let items = match value {
+        Value::Sequence(items) => items,
+        Value::Null => return (vec![], diags),
+        _ => {
+            diags.push(
+                Diagnostic::error("AIMS060", rel, "a YAML register must be a list of entries")
+                    .at(1, 1)
+                    .help("write each entry as `- id: …` with its keys indented below"),
+            );
+            return (vec![], diags);
+        }
+    };
+    let item_lines = item_start_lines(text);
+    let mut records = Vec::new();
+    for (i, item) in items.into_iter().enumerate() {
+        let line = item_lines.get(i).copied().unwrap_or(1);
+        let mut fields = match item {
+            Value::Mapping(m) => m,
+            _ => {
+                diags.push(Diagnostic::error("AIMS060", rel, format!("entry {} is not a set of `key: value` pairs", i + 1)).at(line, 1));
+                continue;
+            }
+        };
+        let body = fields.remove("body").and_then(|b| b.as_str().map(str::to_string));
+        records.push(row_record(rel, text, fields, line, HashMap::new(), body, None, declared.clone()));
+    }
+    if declared.is_none() && records.iter().any(|r| !r.fields.contains_key("type")) {
+        let name = rel.strip_prefix("registers/").unwrap_or(rel);
+        diags.push(
+            Diagnostic::error("AIMS061", rel, "register has no type")
+                .at(1, 1)
+                .help(format!("declare it in aims.toml: [registers] \"{name}\" = \"system\", or give each entry a `type`")),
+        );
+        return (vec![], diags);
+    }
+    (records, diags)
+}
+
+/// Lines where top-level list items (`- `) start.
+fn item_start_lines(text: &str) -> Vec<usize> {
+    text.lines().enumerate().filter(|(_, l)| l.starts_with("- ") || *l == "-").map(|(i, _)| i + 1).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn csv(text: &str) -> (Vec<Record>, Vec<Diagnostic>) {
+        load_csv("registers/r.csv", &Arc::from(text), Some("risk".into()))
+    }
+
+    #[test]
+    fn rows_become_records() {
+        let (r, d) = csv("id,title,Risk Owner,systems\nR1,\"Drift, slow\",CRO,S1;S2\n");
+        assert!(d.is_empty(), "{d:?}");
+        assert_eq!(r.len(), 1);
+        assert_eq!(r[0].fields.get("title").unwrap().as_str(), Some("Drift, slow"));
+        assert_eq!(r[0].fields.get("risk_owner").unwrap().as_str(), Some("CRO"));
+        assert_eq!(r[0].locate("systems", None), (Some(2), Some(24)));
+    }
+
+    #[test]
+    fn semicolon_exports_with_bom_and_crlf() {
+        let (r, d) = csv("id;title;systems\r\nR1;Drift;S1,S2\r\n");
+        assert!(d.is_empty(), "{d:?}");
+        assert_eq!(r[0].list_separator, Some(','));
+    }
+
+    #[test]
+    fn wrong_cell_count_and_open_quote() {
+        let (_, d) = csv("id,title\nR1,a,b\n");
+        assert_eq!(d[0].code, "AIMS060");
+        assert_eq!(d[0].line, Some(2));
+        let (_, d) = csv("id,title\nR1,\"open\nR2,x\n");
+        assert_eq!(d[0].code, "AIMS060");
+        assert_eq!(d[0].line, Some(2));
+    }
+
+    #[test]
+    fn yaml_register() {
+        let (r, d) = load_yaml("registers/s.yaml", &Arc::from("- id: S1\n  title: A\n- id: S2\n  title: B\n"), Some("system".into()));
+        assert!(d.is_empty());
+        assert_eq!(r.len(), 2);
+        assert_eq!(r[1].locate("title", None).0, Some(3));
+    }
+}
