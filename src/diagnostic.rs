@@ -115,7 +115,11 @@ struct JsonReport<'a> {
 
 pub fn to_json(diags: &[Diagnostic]) -> String {
     let (errors, warnings) = count(diags);
-    let report = JsonReport { diagnostics: diags, errors, warnings };
+    let report = JsonReport {
+        diagnostics: diags,
+        errors,
+        warnings,
+    };
     serde_json::to_string_pretty(&report).unwrap_or_else(|_| "{}".into())
 }
 
@@ -134,7 +138,13 @@ const COLOUR: Palette = Palette {
     bold: "\x1b[1m",
     reset: "\x1b[0m",
 };
-const PLAIN: Palette = Palette { error: "", warning: "", blue: "", bold: "", reset: "" };
+const PLAIN: Palette = Palette {
+    error: "",
+    warning: "",
+    blue: "",
+    bold: "",
+    reset: "",
+};
 
 /// Renders one diagnostic the way rustc does: header, location, snippet with the span underlined, help.
 pub fn render_human(d: &Diagnostic, sources: &SourceTexts, colour: bool) -> String {
@@ -144,7 +154,11 @@ pub fn render_human(d: &Diagnostic, sources: &SourceTexts, colour: bool) -> Stri
         Severity::Warning => ("warning", p.warning),
     };
     let mut out = String::new();
-    let _ = writeln!(out, "{sev_colour}{label}[{}]{}{}: {}{}", d.code, p.reset, p.bold, d.message, p.reset);
+    let _ = writeln!(
+        out,
+        "{sev_colour}{label}[{}]{}{}: {}{}",
+        d.code, p.reset, p.bold, d.message, p.reset
+    );
     let line_text = d
         .line
         .and_then(|l| sources.get(&d.file).and_then(|text| text.lines().nth(l - 1)))
@@ -181,7 +195,13 @@ pub fn render_human(d: &Diagnostic, sources: &SourceTexts, colour: bool) -> Stri
 /// The closing line: "3 errors, 1 warning".
 pub fn summary(diags: &[Diagnostic]) -> String {
     let (e, w) = count(diags);
-    let plural = |n: usize, word: &str| if n == 1 { format!("1 {word}") } else { format!("{n} {word}s") };
+    let plural = |n: usize, word: &str| {
+        if n == 1 {
+            format!("1 {word}")
+        } else {
+            format!("{n} {word}s")
+        }
+    };
     format!("{}, {}", plural(e, "error"), plural(w, "warning"))
 }
 

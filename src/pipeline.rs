@@ -40,13 +40,17 @@ pub fn compile(src: &Path, output: Option<&Path>, with_html: bool) -> anyhow::Re
         .map(|(i, record)| {
             let (doc, diags) = document::from_record(record);
             let body = match &doc {
-                Some(_) => markdown::compile(record.body(), record.body_line, with_html),
+                Some(d) => markdown::compile(record.body(), record.body_line, Some(&d.title), with_html),
                 None => CompiledBody::default(),
             };
-            (doc.map(|mut d| {
-                d.source_index = i;
-                d
-            }), diags, body)
+            (
+                doc.map(|mut d| {
+                    d.source_index = i;
+                    d
+                }),
+                diags,
+                body,
+            )
         })
         .collect();
     let mut docs = Vec::with_capacity(typed.len());
@@ -62,7 +66,14 @@ pub fn compile(src: &Path, output: Option<&Path>, with_html: bool) -> anyhow::Re
     }
 
     let today = loaded.config.build_date.unwrap_or_else(today);
-    let (aims, graph_diags) = Aims::build(loaded.config, Catalog::builtin(), today, docs, &loaded.assets, &loaded.md_files);
+    let (aims, graph_diags) = Aims::build(
+        loaded.config,
+        Catalog::builtin(),
+        today,
+        docs,
+        &loaded.assets,
+        &loaded.md_files,
+    );
     diagnostics.extend(graph_diags);
     diagnostics.extend(crate::check::run(&aims));
     diagnostic::sort(&mut diagnostics);
@@ -78,5 +89,7 @@ pub fn compile(src: &Path, output: Option<&Path>, with_html: bool) -> anyhow::Re
 
 /// Today's date in local time (UTC when the offset cannot be known).
 pub fn today() -> time::Date {
-    time::OffsetDateTime::now_local().unwrap_or_else(|_| time::OffsetDateTime::now_utc()).date()
+    time::OffsetDateTime::now_local()
+        .unwrap_or_else(|_| time::OffsetDateTime::now_utc())
+        .date()
 }

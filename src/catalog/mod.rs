@@ -96,7 +96,8 @@ pub struct Catalog {
 impl Catalog {
     pub fn builtin() -> Catalog {
         // The data file is part of the binary and covered by a unit test: failing here is a bug.
-        let raw: RawIso = serde_yaml_ng::from_str(include_str!("iso42001.yaml")).expect("built-in ISO/IEC 42001 catalog parses");
+        let raw: RawIso =
+            serde_yaml_ng::from_str(include_str!("iso42001.yaml")).expect("built-in ISO/IEC 42001 catalog parses");
         let mut controls = Vec::new();
         for area in &raw.areas {
             for obj in &area.objectives {
@@ -113,7 +114,13 @@ impl Catalog {
         Catalog {
             clauses: raw.clauses,
             clause_index,
-            iso: Framework { prefix: ISO42001.into(), name: "ISO/IEC 42001:2023".into(), areas: raw.areas, controls, index },
+            iso: Framework {
+                prefix: ISO42001.into(),
+                name: "ISO/IEC 42001:2023".into(),
+                areas: raw.areas,
+                controls,
+                index,
+            },
         }
     }
 
@@ -153,12 +160,17 @@ pub fn looks_like_control(s: &str) -> bool {
         Some(r) => r,
         None => return false,
     };
-    !rest.is_empty() && rest.split('.').all(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit()))
+    !rest.is_empty()
+        && rest
+            .split('.')
+            .all(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit()))
 }
 
 /// `6.1.2`-shaped: dotted numbers.
 pub fn looks_like_clause(s: &str) -> bool {
-    !s.is_empty() && s.split('.').all(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit()))
+    !s.is_empty()
+        && s.split('.')
+            .all(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit()))
 }
 
 #[cfg(test)]
@@ -173,7 +185,10 @@ mod tests {
         assert_eq!(c.iso.areas.iter().map(|a| a.objectives.len()).sum::<usize>(), 10);
         assert_eq!(c.iso.controls.len(), 38);
         assert_eq!(c.clause("10.1").unwrap().title, "Continual improvement");
-        assert_eq!(c.iso.control("A.5.4").unwrap().title, "Assessing AI system impact on individuals or groups of individuals");
+        assert_eq!(
+            c.iso.control("A.5.4").unwrap().title,
+            "Assessing AI system impact on individuals or groups of individuals"
+        );
         assert_eq!(c.iso.control("A.6.2.4").unwrap().objective, "A.6.2");
         assert!(c.iso.controls.iter().all(|c| !c.summary.is_empty()));
     }
@@ -184,7 +199,10 @@ mod tests {
         assert!(matches!(c.resolve_control("A.6.2.4"), ControlLookup::Found(_)));
         assert!(matches!(c.resolve_control("iso42001:A.6.2.4"), ControlLookup::Found(_)));
         assert!(matches!(c.resolve_control("A.6.1"), ControlLookup::UnknownControl(_)));
-        assert!(matches!(c.resolve_control("iso27001:A.6.1"), ControlLookup::UnknownFramework(_)));
+        assert!(matches!(
+            c.resolve_control("iso27001:A.6.1"),
+            ControlLookup::UnknownFramework(_)
+        ));
     }
 
     #[test]

@@ -41,7 +41,10 @@ fn soa_rules(aims: &Aims, out: &mut Vec<Diagnostic>) {
                 out.push(
                     Diagnostic::error("AIMS041", d.file.clone(), "more than one Statement of Applicability")
                         .at_line(d.id_position.0)
-                        .help(format!("merge it into {} ({}); a repository has exactly one SoA", aims.docs[*first].id, aims.docs[*first].file)),
+                        .help(format!(
+                            "merge it into {} ({}); a repository has exactly one SoA",
+                            aims.docs[*first].id, aims.docs[*first].file
+                        )),
                 );
             }
         }
@@ -49,32 +52,68 @@ fn soa_rules(aims: &Aims, out: &mut Vec<Diagnostic>) {
     let soa = &aims.docs[aims.soa[0]];
     let soa_line = soa.id_position.0;
     let entry_line = |id: &str| match &soa.details {
-        Details::Soa(entries) => entries.iter().find(|e| e.control.text.rsplit(':').next() == Some(id)).and_then(|e| e.control.line),
+        Details::Soa(entries) => entries
+            .iter()
+            .find(|e| e.control.text.rsplit(':').next() == Some(id))
+            .and_then(|e| e.control.line),
         _ => None,
     };
     for (c, control) in aims.catalog.iso.controls.iter().enumerate() {
-        let implementing = aims.control_docs[c].iter().any(|&d| aims.docs[d].status.as_deref() != Some("retired"));
+        let implementing = aims.control_docs[c]
+            .iter()
+            .any(|&d| aims.docs[d].status.as_deref() != Some("retired"));
         match &aims.applicability[c] {
             None => out.push(
-                Diagnostic::warning("AIMS042", soa.file.clone(), format!("{} {} is missing from the Statement of Applicability", control.id, control.title))
-                    .at_line(soa_line)
-                    .help(format!("add `{}: {{applicable: true|false, justification: \"…\"}}` under applicability", control.id)),
+                Diagnostic::warning(
+                    "AIMS042",
+                    soa.file.clone(),
+                    format!(
+                        "{} {} is missing from the Statement of Applicability",
+                        control.id, control.title
+                    ),
+                )
+                .at_line(soa_line)
+                .help(format!(
+                    "add `{}: {{applicable: true|false, justification: \"…\"}}` under applicability",
+                    control.id
+                )),
             ),
             Some(a) => match a.applicable {
                 None => out.push(
-                    Diagnostic::warning("AIMS045", soa.file.clone(), format!("the SoA does not say whether {} applies", control.id))
-                        .at_line(entry_line(&control.id))
-                        .help("add `applicable: true` or `applicable: false` to the entry"),
+                    Diagnostic::warning(
+                        "AIMS045",
+                        soa.file.clone(),
+                        format!("the SoA does not say whether {} applies", control.id),
+                    )
+                    .at_line(entry_line(&control.id))
+                    .help("add `applicable: true` or `applicable: false` to the entry"),
                 ),
                 Some(false) if a.justification.is_none() => out.push(
-                    Diagnostic::warning("AIMS043", soa.file.clone(), format!("{} is excluded without a justification", control.id))
-                        .at_line(entry_line(&control.id))
-                        .help(format!("add a justification to the SoA entry for {}: why the control is not needed", control.id)),
+                    Diagnostic::warning(
+                        "AIMS043",
+                        soa.file.clone(),
+                        format!("{} is excluded without a justification", control.id),
+                    )
+                    .at_line(entry_line(&control.id))
+                    .help(format!(
+                        "add a justification to the SoA entry for {}: why the control is not needed",
+                        control.id
+                    )),
                 ),
                 Some(true) if !implementing => out.push(
-                    Diagnostic::warning("AIMS044", soa.file.clone(), format!("{} {} is applicable but no document implements it", control.id, control.title))
-                        .at_line(entry_line(&control.id))
-                        .help(format!("list `{}` under `controls:` of the policy, procedure or record that implements it", control.id)),
+                    Diagnostic::warning(
+                        "AIMS044",
+                        soa.file.clone(),
+                        format!(
+                            "{} {} is applicable but no document implements it",
+                            control.id, control.title
+                        ),
+                    )
+                    .at_line(entry_line(&control.id))
+                    .help(format!(
+                        "list `{}` under `controls:` of the policy, procedure or record that implements it",
+                        control.id
+                    )),
                 ),
                 _ => {}
             },
@@ -89,18 +128,38 @@ fn clause_coverage(aims: &Aims, out: &mut Vec<Diagnostic>) {
         if !is_leaf {
             continue;
         }
-        let live: Vec<usize> = aims.clause_docs[i].iter().copied().filter(|&d| aims.docs[d].status.as_deref() != Some("retired")).collect();
+        let live: Vec<usize> = aims.clause_docs[i]
+            .iter()
+            .copied()
+            .filter(|&d| aims.docs[d].status.as_deref() != Some("retired"))
+            .collect();
         if live.is_empty() {
             out.push(
-                Diagnostic::warning("AIMS050", "", format!("clause {} {} has no document", clause.id, clause.title))
-                    .help(format!("list \"{}\" under `clauses:` of the document that addresses it", clause.id)),
+                Diagnostic::warning(
+                    "AIMS050",
+                    "",
+                    format!("clause {} {} has no document", clause.id, clause.title),
+                )
+                .help(format!(
+                    "list \"{}\" under `clauses:` of the document that addresses it",
+                    clause.id
+                )),
             );
         } else if clause.requires_documented_information()
-            && live.iter().all(|&d| matches!(aims.docs[d].status.as_deref(), Some("draft") | Some("review")))
+            && live
+                .iter()
+                .all(|&d| matches!(aims.docs[d].status.as_deref(), Some("draft") | Some("review")))
         {
             out.push(
-                Diagnostic::warning("AIMS051", "", format!("clause {} requires documented information, but only drafts address it", clause.id))
-                    .help("approve one of the documents listed on the clause page"),
+                Diagnostic::warning(
+                    "AIMS051",
+                    "",
+                    format!(
+                        "clause {} requires documented information, but only drafts address it",
+                        clause.id
+                    ),
+                )
+                .help("approve one of the documents listed on the clause page"),
             );
         }
     }
@@ -111,16 +170,23 @@ fn approval_records(aims: &Aims, out: &mut Vec<Diagnostic>) {
         if d.status.as_deref() != Some("approved") {
             continue;
         }
-        let missing: Vec<&str> = [("approved_by", d.approved_by.is_none()), ("approved_on", d.approved_on.is_none())]
-            .into_iter()
-            .filter(|(_, m)| *m)
-            .map(|(k, _)| k)
-            .collect();
+        let missing: Vec<&str> = [
+            ("approved_by", d.approved_by.is_none()),
+            ("approved_on", d.approved_on.is_none()),
+        ]
+        .into_iter()
+        .filter(|(_, m)| *m)
+        .map(|(k, _)| k)
+        .collect();
         if !missing.is_empty() {
             out.push(
-                Diagnostic::warning("AIMS052", d.file.clone(), format!("{} is approved but has no {}", d.id, missing.join(" or ")))
-                    .at_line(d.row_line.or(d.id_position.0))
-                    .help("record who approved it (`approved_by`) and when (`approved_on`)"),
+                Diagnostic::warning(
+                    "AIMS052",
+                    d.file.clone(),
+                    format!("{} is approved but has no {}", d.id, missing.join(" or ")),
+                )
+                .at_line(d.row_line.or(d.id_position.0))
+                .help("record who approved it (`approved_by`) and when (`approved_on`)"),
             );
         }
     }
@@ -133,14 +199,25 @@ fn review_dates(aims: &Aims, out: &mut Vec<Diagnostic>) {
         let line = d.row_line.or(d.id_position.0);
         match state {
             ReviewState::Overdue => out.push(
-                Diagnostic::warning("AIMS053", d.file.clone(), format!("{} was due for review on {due}", d.id))
-                    .at_line(line)
-                    .help("review the document and set a new `next_review` date"),
+                Diagnostic::warning(
+                    "AIMS053",
+                    d.file.clone(),
+                    format!("{} was due for review on {due}", d.id),
+                )
+                .at_line(line)
+                .help("review the document and set a new `next_review` date"),
             ),
             ReviewState::DueSoon => out.push(
-                Diagnostic::warning("AIMS054", d.file.clone(), format!("{} is due for review on {due}", d.id))
-                    .at_line(line)
-                    .help(format!("within {} days of {}: plan the review", aims.config.review_warning_days, aims.today)),
+                Diagnostic::warning(
+                    "AIMS054",
+                    d.file.clone(),
+                    format!("{} is due for review on {due}", d.id),
+                )
+                .at_line(line)
+                .help(format!(
+                    "within {} days of {}: plan the review",
+                    aims.config.review_warning_days, aims.today
+                )),
             ),
             ReviewState::Current => {}
         }
@@ -162,9 +239,13 @@ fn risk_ownership(aims: &Aims, out: &mut Vec<Diagnostic>) {
         }
         if !missing.is_empty() {
             out.push(
-                Diagnostic::warning("AIMS055", d.file.clone(), format!("risk {} has no {}", d.id, missing.join(" or ")))
-                    .at_line(d.row_line.or(d.id_position.0))
-                    .help("every risk needs an owner and a treatment (mitigate, accept, transfer, avoid)"),
+                Diagnostic::warning(
+                    "AIMS055",
+                    d.file.clone(),
+                    format!("risk {} has no {}", d.id, missing.join(" or ")),
+                )
+                .at_line(d.row_line.or(d.id_position.0))
+                .help("every risk needs an owner and a treatment (mitigate, accept, transfer, avoid)"),
             );
         }
     }
@@ -177,11 +258,22 @@ fn risk_acceptance(aims: &Aims, out: &mut Vec<Diagnostic>) {
     for d in &aims.docs {
         let Some(r) = d.risk() else { continue };
         let residual = r.residual().or(r.inherent());
-        if r.treatment.as_deref() == Some("accept") && residual.is_some_and(|s| s >= HIGH_RISK) && (d.approved_by.is_none() || d.approved_on.is_none()) {
+        if r.treatment.as_deref() == Some("accept")
+            && residual.is_some_and(|s| s >= HIGH_RISK)
+            && (d.approved_by.is_none() || d.approved_on.is_none())
+        {
             out.push(
-                Diagnostic::warning("AIMS056", d.file.clone(), format!("high risk {} (score {}) is accepted without a recorded approval", d.id, residual.unwrap_or(0)))
-                    .at_line(d.row_line.or(d.id_position.0))
-                    .help("record who accepted it (`approved_by`, `approved_on`), or treat it further"),
+                Diagnostic::warning(
+                    "AIMS056",
+                    d.file.clone(),
+                    format!(
+                        "high risk {} (score {}) is accepted without a recorded approval",
+                        d.id,
+                        residual.unwrap_or(0)
+                    ),
+                )
+                .at_line(d.row_line.or(d.id_position.0))
+                .help("record who accepted it (`approved_by`, `approved_on`), or treat it further"),
             );
         }
     }

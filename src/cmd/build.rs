@@ -3,7 +3,7 @@
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
-use super::{print_human, EXIT_FINDINGS, EXIT_OK};
+use super::{print_for_build, EXIT_FINDINGS, EXIT_OK};
 use crate::diagnostic;
 use crate::output::Staging;
 use crate::pipeline::{self, Compiled};
@@ -28,7 +28,7 @@ pub fn publish(compiled: &Compiled, out: &Path, opts: &RenderOptions) -> anyhow:
 pub fn run(src: &Path, out: Option<&Path>) -> anyhow::Result<i32> {
     let started = Instant::now();
     let compiled = pipeline::compile(src, out, true)?;
-    print_human(&compiled.diagnostics, &compiled.texts);
+    print_for_build(&compiled.diagnostics, &compiled.texts);
     if compiled.has_errors() {
         eprintln!(
             "build refused: {} — fix the errors above; the previous portal (if any) is untouched",
@@ -39,7 +39,11 @@ pub fn run(src: &Path, out: Option<&Path>) -> anyhow::Result<i32> {
     let out_dir = output_dir(&compiled, out);
     let stats = publish(&compiled, &out_dir, &RenderOptions { live_reload: false })?;
     let (_, warnings) = diagnostic::count(&compiled.diagnostics);
-    let warn = if warnings > 0 { format!(" ({warnings} warning{})", if warnings == 1 { "" } else { "s" }) } else { String::new() };
+    let warn = if warnings > 0 {
+        format!(" ({warnings} warning{})", if warnings == 1 { "" } else { "s" })
+    } else {
+        String::new()
+    };
     println!(
         "built {} pages from {} documents into {} in {:.2} s{warn}",
         stats.pages,

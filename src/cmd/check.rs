@@ -28,5 +28,9 @@ pub fn run(src: &Path, format: Format, strict: bool) -> anyhow::Result<i32> {
             }
         }
     }
-    Ok(if errors > 0 || (strict && warnings > 0) { EXIT_FINDINGS } else { EXIT_OK })
+    Ok(if errors > 0 || (strict && warnings > 0) {
+        EXIT_FINDINGS
+    } else {
+        EXIT_OK
+    })
 }

@@ -92,7 +92,11 @@ fn soa() -> String {
         "---\nid: SOA-001\ntitle: Statement of Applicability\ntype: soa\nstatus: draft\nversion: \"0.1\"\nowner: Head of AI Governance\nclauses: [\"6.1.3\"]\napplicability:\n",
     );
     for c in &Catalog::builtin().iso.controls {
-        let _ = writeln!(s, "  {}: {{applicable: true, status: planned, justification: \"To be assessed\"}}", c.id);
+        let _ = writeln!(
+            s,
+            "  {}: {{applicable: true, status: planned, justification: \"To be assessed\"}}",
+            c.id
+        );
     }
     s.push_str("---\n\nFor each Annex A control, record whether it applies, why, and how far it is implemented.\n");
     s

@@ -64,10 +64,24 @@ pub enum Details {
     None,
     System(SystemFields),
     Risk(RiskFields),
-    ImpactAssessment { assessed_on: Option<Date>, affected: Vec<String> },
-    Objective { target: Option<String>, measure: Option<String>, due: Option<Date> },
-    Record { held_on: Option<Date>, findings: Vec<String> },
-    Nonconformity { raised_on: Option<Date>, due: Option<Date>, closed_on: Option<Date> },
+    ImpactAssessment {
+        assessed_on: Option<Date>,
+        affected: Vec<String>,
+    },
+    Objective {
+        target: Option<String>,
+        measure: Option<String>,
+        due: Option<Date>,
+    },
+    Record {
+        held_on: Option<Date>,
+        findings: Vec<String>,
+    },
+    Nonconformity {
+        raised_on: Option<Date>,
+        due: Option<Date>,
+        closed_on: Option<Date>,
+    },
     Soa(Vec<SoaEntry>),
 }
 
@@ -113,7 +127,8 @@ impl Document {
 
     /// When the next review is due: `next_review`, else `approved_on` plus `review_interval`.
     pub fn review_due(&self) -> Option<Date> {
-        self.next_review.or_else(|| self.review_interval.and_then(|i| i.after(self.approved_on?)))
+        self.next_review
+            .or_else(|| self.review_interval.and_then(|i| i.after(self.approved_on?)))
     }
 
     pub fn risk(&self) -> Option<&RiskFields> {
@@ -162,7 +177,13 @@ impl<'a> Reader<'a> {
             Value::Number(n) => Some(n.to_string()),
             Value::Bool(b) => Some(b.to_string()),
             _ => {
-                self.err("AIMS013", key, None, format!("`{key}` must be text"), format!("write `{key}: some text` on one line"));
+                self.err(
+                    "AIMS013",
+                    key,
+                    None,
+                    format!("`{key}` must be text"),
+                    format!("write `{key}: some text` on one line"),
+                );
                 None
             }
         }
@@ -188,7 +209,13 @@ impl<'a> Reader<'a> {
         match fields::parse_date(&v) {
             Some(d) => Some(d),
             None => {
-                self.err("AIMS016", key, Some(&v), format!("`{v}` is not a date"), "write dates as YYYY-MM-DD, e.g. 2026-03-14".into());
+                self.err(
+                    "AIMS016",
+                    key,
+                    Some(&v),
+                    format!("`{v}` is not a date"),
+                    "write dates as YYYY-MM-DD, e.g. 2026-03-14".into(),
+                );
                 None
             }
         }
@@ -197,7 +224,11 @@ impl<'a> Reader<'a> {
     fn score(&mut self, key: &str) -> Option<i64> {
         let value = self.get(key)?;
         let n = match value {
-            Value::Number(n) => n.as_i64().or_else(|| n.as_f64().filter(|f| f.fract() == 0.0 && f.abs() < 1e15).map(|f| f as i64)),
+            Value::Number(n) => n.as_i64().or_else(|| {
+                n.as_f64()
+                    .filter(|f| f.fract() == 0.0 && f.abs() < 1e15)
+                    .map(|f| f as i64)
+            }),
             Value::String(s) => s.trim().parse::<i64>().ok(),
             _ => None,
         };
@@ -205,11 +236,23 @@ impl<'a> Reader<'a> {
         match n {
             Some(n) if (1..=5).contains(&n) => Some(n),
             Some(n) => {
-                self.err("AIMS015", key, Some(&written), format!("{key} {n} is out of range"), "allowed values: 1–5 (1 = rare/negligible, 5 = almost certain/severe)".into());
+                self.err(
+                    "AIMS015",
+                    key,
+                    Some(&written),
+                    format!("{key} {n} is out of range"),
+                    "allowed values: 1–5 (1 = rare/negligible, 5 = almost certain/severe)".into(),
+                );
                 None
             }
             None => {
-                self.err("AIMS014", key, Some(&written), format!("`{written}` is not a valid {key}"), "allowed values: 1–5 (1 = rare/negligible, 5 = almost certain/severe)".into());
+                self.err(
+                    "AIMS014",
+                    key,
+                    Some(&written),
+                    format!("`{written}` is not a valid {key}"),
+                    "allowed values: 1–5 (1 = rare/negligible, 5 = almost certain/severe)".into(),
+                );
                 None
             }
         }
@@ -227,7 +270,13 @@ impl<'a> Reader<'a> {
                         Value::String(_) | Value::Number(_) | Value::Bool(_) => out.push(scalar_text(item)),
                         Value::Null => {}
                         _ => {
-                            self.err("AIMS013", key, None, format!("`{key}` must be a list of plain values"), format!("write `{key}: [a, b]` or one `- item` per line"));
+                            self.err(
+                                "AIMS013",
+                                key,
+                                None,
+                                format!("`{key}` must be a list of plain values"),
+                                format!("write `{key}: [a, b]` or one `- item` per line"),
+                            );
                             return vec![];
                         }
                     }
@@ -235,12 +284,22 @@ impl<'a> Reader<'a> {
                 out
             }
             Value::String(s) => match self.record.list_separator {
-                Some(sep) => s.split(sep).map(|p| p.trim().to_string()).filter(|p| !p.is_empty()).collect(),
+                Some(sep) => s
+                    .split(sep)
+                    .map(|p| p.trim().to_string())
+                    .filter(|p| !p.is_empty())
+                    .collect(),
                 None => vec![s.trim().to_string()],
             },
             Value::Number(_) | Value::Bool(_) => vec![scalar_text(value)],
             _ => {
-                self.err("AIMS013", key, None, format!("`{key}` must be a list"), format!("write `{key}: [a, b]` or one `- item` per line"));
+                self.err(
+                    "AIMS013",
+                    key,
+                    None,
+                    format!("`{key}` must be a list"),
+                    format!("write `{key}: [a, b]` or one `- item` per line"),
+                );
                 return vec![];
             }
         };
@@ -269,7 +328,13 @@ impl<'a> Reader<'a> {
                     Some(s) => format!("did you mean `{s}`? allowed values: {}", allowed.join(", ")),
                     None => format!("allowed values: {}", allowed.join(", ")),
                 };
-                self.err("AIMS014", key, Some(&m.text.clone()), format!("`{}` is not a valid {key}", m.text), help);
+                self.err(
+                    "AIMS014",
+                    key,
+                    Some(&m.text.clone()),
+                    format!("`{}` is not a valid {key}", m.text),
+                    help,
+                );
             }
         }
         out
@@ -289,7 +354,10 @@ pub fn scalar_text(v: &Value) -> String {
 /// Builds a typed document from a raw record. Returns `None` when id, title or type is missing
 /// or unusable; the diagnostics say why.
 pub fn from_record(record: &Record) -> (Option<Document>, Vec<Diagnostic>) {
-    let mut r = Reader { record, diags: Vec::new() };
+    let mut r = Reader {
+        record,
+        diags: Vec::new(),
+    };
     let id = r.text("id");
     let title = r.text("title");
     let doc_type = r.text("type").or_else(|| record.default_type.clone());
@@ -298,7 +366,9 @@ pub fn from_record(record: &Record) -> (Option<Document>, Vec<Diagnostic>) {
             let (line, col) = record.locate(key, None);
             let what = if record.row_line_hint() { "row" } else { "frontmatter" };
             let mut d = Diagnostic::error("AIMS010", record.file.clone(), format!("missing required key `{key}`"))
-                .help(format!("add `{key}: …` to the {what}; every document needs id, title and type"));
+                .help(format!(
+                    "add `{key}: …` to the {what}; every document needs id, title and type"
+                ));
             d.line = line;
             d.column = col;
             r.diags.push(d);
@@ -312,11 +382,19 @@ pub fn from_record(record: &Record) -> (Option<Document>, Vec<Diagnostic>) {
                 None => format!("types: {}", fields::TYPES.join(", ")),
             };
             let t = t.clone();
-            r.err("AIMS011", "type", Some(&t), format!("unknown document type `{t}`"), help);
+            r.err(
+                "AIMS011",
+                "type",
+                Some(&t),
+                format!("unknown document type `{t}`"),
+                help,
+            );
             return (None, r.diags);
         }
     }
-    let (Some(id), Some(title), Some(doc_type)) = (id.filter(|s| !s.is_empty()), title.filter(|s| !s.is_empty()), doc_type) else {
+    let (Some(id), Some(title), Some(doc_type)) =
+        (id.filter(|s| !s.is_empty()), title.filter(|s| !s.is_empty()), doc_type)
+    else {
         return (None, r.diags);
     };
     check_unknown_keys(&mut r, &doc_type, &record.fields);
@@ -325,7 +403,13 @@ pub fn from_record(record: &Record) -> (Option<Document>, Vec<Diagnostic>) {
         Some(s) => match fields::parse_interval(&s) {
             Some(i) => Some(i),
             None => {
-                r.err("AIMS014", "review_interval", Some(&s), format!("`{s}` is not a review interval"), "write a number and a unit, e.g. `12 months`, `1 year`, `6 weeks`".into());
+                r.err(
+                    "AIMS014",
+                    "review_interval",
+                    Some(&s),
+                    format!("`{s}` is not a review interval"),
+                    "write a number and a unit, e.g. `12 months`, `1 year`, `6 weeks`".into(),
+                );
                 None
             }
         },
@@ -341,7 +425,13 @@ pub fn from_record(record: &Record) -> (Option<Document>, Vec<Diagnostic>) {
                 Some(s) => match s.parse::<i64>() {
                     Ok(n) if (1..=8).contains(&n) => Some(n),
                     _ => {
-                        r.err("AIMS015", "annex_iii_area", Some(&s), format!("`{s}` is not an Annex III area"), "allowed values: 1–8 (1 biometrics … 8 justice and democratic processes)".into());
+                        r.err(
+                            "AIMS015",
+                            "annex_iii_area",
+                            Some(&s),
+                            format!("`{s}` is not an Annex III area"),
+                            "allowed values: 1–8 (1 biometrics … 8 justice and democratic processes)".into(),
+                        );
                         None
                     }
                 },
@@ -359,12 +449,24 @@ pub fn from_record(record: &Record) -> (Option<Document>, Vec<Diagnostic>) {
             treatment: r.enumerated("treatment"),
             risk_owner: r.text("risk_owner"),
         }),
-        "impact-assessment" => Details::ImpactAssessment { assessed_on: r.date("assessed_on"), affected: r.enum_list("affected") },
-        "objective" => Details::Objective { target: r.text("target"), measure: r.text("measure"), due: r.date("due") },
-        "audit" | "management-review" | "record" | "evidence" => {
-            Details::Record { held_on: r.date("held_on"), findings: r.strings("findings") }
-        }
-        "nonconformity" => Details::Nonconformity { raised_on: r.date("raised_on"), due: r.date("due"), closed_on: r.date("closed_on") },
+        "impact-assessment" => Details::ImpactAssessment {
+            assessed_on: r.date("assessed_on"),
+            affected: r.enum_list("affected"),
+        },
+        "objective" => Details::Objective {
+            target: r.text("target"),
+            measure: r.text("measure"),
+            due: r.date("due"),
+        },
+        "audit" | "management-review" | "record" | "evidence" => Details::Record {
+            held_on: r.date("held_on"),
+            findings: r.strings("findings"),
+        },
+        "nonconformity" => Details::Nonconformity {
+            raised_on: r.date("raised_on"),
+            due: r.date("due"),
+            closed_on: r.date("closed_on"),
+        },
         "soa" => Details::Soa(read_soa(&mut r)),
         _ => Details::None,
     };
@@ -419,7 +521,9 @@ fn check_unknown_keys(r: &mut Reader, doc_type: &str, fields_map: &Mapping) {
         if key.starts_with("x_") || key.starts_with("x-") {
             continue;
         }
-        let owner_type = fields::TYPES.iter().find(|t| fields::type_keys(t).contains(&key.as_str()));
+        let owner_type = fields::TYPES
+            .iter()
+            .find(|t| fields::type_keys(t).contains(&key.as_str()));
         let candidates = fields::COMMON_KEYS.iter().chain(own.iter()).copied();
         let help = if let Some(s) = suggest(&key, candidates) {
             format!("did you mean `{s}`?")
@@ -429,9 +533,13 @@ fn check_unknown_keys(r: &mut Reader, doc_type: &str, fields_map: &Mapping) {
             "remove it, or prefix the organisation's own keys with `x_` (e.g. `x_{key}`)".replace("{key}", &key)
         };
         let (line, col) = r.record.locate(&key, None);
-        let mut d = Diagnostic::warning("AIMS012", r.record.file.clone(), format!("unknown key `{key}` for a {doc_type}"))
-            .help(help)
-            .span(key.chars().count());
+        let mut d = Diagnostic::warning(
+            "AIMS012",
+            r.record.file.clone(),
+            format!("unknown key `{key}` for a {doc_type}"),
+        )
+        .help(help)
+        .span(key.chars().count());
         d.line = line;
         d.column = col;
         r.diags.push(d);
@@ -439,17 +547,34 @@ fn check_unknown_keys(r: &mut Reader, doc_type: &str, fields_map: &Mapping) {
 }
 
 fn read_soa(r: &mut Reader) -> Vec<SoaEntry> {
-    let Some(value) = r.get("applicability") else { return vec![] };
+    let Some(value) = r.get("applicability") else {
+        return vec![];
+    };
     let Value::Mapping(map) = value else {
-        r.err("AIMS013", "applicability", None, "`applicability` must map control ids to entries".into(), "write `A.2.2: {applicable: true, status: implemented, justification: \"…\"}` per control".into());
+        r.err(
+            "AIMS013",
+            "applicability",
+            None,
+            "`applicability` must map control ids to entries".into(),
+            "write `A.2.2: {applicable: true, status: implemented, justification: \"…\"}` per control".into(),
+        );
         return vec![];
     };
     let mut out = Vec::new();
     for (k, v) in map {
         let control_id = scalar_text(k);
         let (line, column) = r.record.locate("applicability", Some(&control_id));
-        let control = Mention { text: control_id.clone(), line, column };
-        let mut entry = SoaEntry { control, applicable: None, justification: None, status: None };
+        let control = Mention {
+            text: control_id.clone(),
+            line,
+            column,
+        };
+        let mut entry = SoaEntry {
+            control,
+            applicable: None,
+            justification: None,
+            status: None,
+        };
         match v {
             Value::Mapping(m) => {
                 for (ek, ev) in m {
@@ -457,8 +582,16 @@ fn read_soa(r: &mut Reader) -> Vec<SoaEntry> {
                     match ek.as_str() {
                         "applicable" => match ev {
                             Value::Bool(b) => entry.applicable = Some(*b),
-                            Value::String(s) if matches!(s.as_str(), "yes" | "no") => entry.applicable = Some(s == "yes"),
-                            _ => r.err("AIMS013", "applicability", Some(&control_id), format!("`applicable` of {control_id} must be true or false"), "write `applicable: true` or `applicable: false`".into()),
+                            Value::String(s) if matches!(s.as_str(), "yes" | "no") => {
+                                entry.applicable = Some(s == "yes")
+                            }
+                            _ => r.err(
+                                "AIMS013",
+                                "applicability",
+                                Some(&control_id),
+                                format!("`applicable` of {control_id} must be true or false"),
+                                "write `applicable: true` or `applicable: false`".into(),
+                            ),
                         },
                         "justification" => entry.justification = Some(scalar_text(ev)).filter(|s| !s.is_empty()),
                         "status" => {
@@ -466,7 +599,13 @@ fn read_soa(r: &mut Reader) -> Vec<SoaEntry> {
                             if fields::SOA_STATUSES.contains(&s.as_str()) {
                                 entry.status = Some(s);
                             } else {
-                                r.err("AIMS014", "applicability", Some(&control_id), format!("`{s}` is not a valid implementation status for {control_id}"), format!("allowed values: {}", fields::SOA_STATUSES.join(", ")));
+                                r.err(
+                                    "AIMS014",
+                                    "applicability",
+                                    Some(&control_id),
+                                    format!("`{s}` is not a valid implementation status for {control_id}"),
+                                    format!("allowed values: {}", fields::SOA_STATUSES.join(", ")),
+                                );
                             }
                         }
                         other => {
@@ -474,13 +613,25 @@ fn read_soa(r: &mut Reader) -> Vec<SoaEntry> {
                                 Some(s) => format!("did you mean `{s}`?"),
                                 None => "an entry has applicable, justification and status".into(),
                             };
-                            r.err("AIMS012", "applicability", Some(&control_id), format!("unknown key `{other}` in the SoA entry for {control_id}"), help);
+                            r.err(
+                                "AIMS012",
+                                "applicability",
+                                Some(&control_id),
+                                format!("unknown key `{other}` in the SoA entry for {control_id}"),
+                                help,
+                            );
                         }
                     }
                 }
             }
             Value::Bool(b) => entry.applicable = Some(*b),
-            _ => r.err("AIMS013", "applicability", Some(&control_id), format!("the SoA entry for {control_id} must be a map"), "write `{applicable: true, status: implemented, justification: \"…\"}`".into()),
+            _ => r.err(
+                "AIMS013",
+                "applicability",
+                Some(&control_id),
+                format!("the SoA entry for {control_id} must be a map"),
+                "write `{applicable: true, status: implemented, justification: \"…\"}`".into(),
+            ),
         }
         out.push(entry);
     }

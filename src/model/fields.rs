@@ -55,7 +55,14 @@ pub fn type_keys(doc_type: &str) -> &'static [&'static str] {
             "data_categories",
             "human_oversight",
         ],
-        "risk" => &["likelihood", "impact", "residual_likelihood", "residual_impact", "treatment", "risk_owner"],
+        "risk" => &[
+            "likelihood",
+            "impact",
+            "residual_likelihood",
+            "residual_impact",
+            "treatment",
+            "risk_owner",
+        ],
         "impact-assessment" => &["assessed_on", "affected"],
         "objective" => &["target", "measure", "due"],
         "audit" | "management-review" | "record" | "evidence" => &["held_on", "findings"],
@@ -68,8 +75,15 @@ pub fn type_keys(doc_type: &str) -> &'static [&'static str] {
 pub const STATUSES: &[&str] = &["draft", "review", "approved", "retired"];
 pub const CLASSIFICATIONS: &[&str] = &["public", "internal", "confidential"];
 pub const ROLES: &[&str] = &["developer", "provider", "user"];
-pub const LIFECYCLE_STAGES: &[&str] =
-    &["inception", "design", "development", "verification", "deployment", "operation", "retirement"];
+pub const LIFECYCLE_STAGES: &[&str] = &[
+    "inception",
+    "design",
+    "development",
+    "verification",
+    "deployment",
+    "operation",
+    "retirement",
+];
 pub const EU_AI_ACT_CATEGORIES: &[&str] = &["unacceptable", "high", "transparency", "minimal", "gpai"];
 pub const TREATMENTS: &[&str] = &["mitigate", "accept", "transfer", "avoid"];
 pub const AFFECTED: &[&str] = &["individuals", "groups", "society"];
@@ -158,9 +172,18 @@ mod tests {
     #[test]
     fn intervals() {
         let d = parse_date("2026-01-31").unwrap();
-        assert_eq!(parse_interval("1 month").unwrap().after(d).unwrap().to_string(), "2026-02-28");
-        assert_eq!(parse_interval("12 months").unwrap().after(d).unwrap().to_string(), "2027-01-31");
-        assert_eq!(parse_interval("2 weeks").unwrap().after(d).unwrap().to_string(), "2026-02-14");
+        assert_eq!(
+            parse_interval("1 month").unwrap().after(d).unwrap().to_string(),
+            "2026-02-28"
+        );
+        assert_eq!(
+            parse_interval("12 months").unwrap().after(d).unwrap().to_string(),
+            "2027-01-31"
+        );
+        assert_eq!(
+            parse_interval("2 weeks").unwrap().after(d).unwrap().to_string(),
+            "2026-02-14"
+        );
         assert!(parse_interval("often").is_none());
         assert!(parse_interval("99999999999 years").is_none());
     }

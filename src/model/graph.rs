@@ -41,7 +41,8 @@ pub struct Aims {
     pub related_of: Vec<Vec<usize>>,
     /// Documents that reference each document (body or frontmatter), sorted.
     pub backlinks: Vec<Vec<usize>>,
-    /// Documents addressing each clause / implementing each control (catalog order).
+    /// Documents addressing each clause / implementing or evidencing each control (catalog
+    /// order); risks and systems that name a control are in `control_risks` / `control_systems`.
     pub clause_docs: Vec<Vec<usize>>,
     pub control_docs: Vec<Vec<usize>>,
     /// Risks that name each control, and systems linked to each control (directly or via risks).
@@ -98,15 +99,26 @@ impl Aims {
                 diags.push(
                     Diagnostic::error("AIMS020", d.file.clone(), format!("duplicate id `{}`", d.id))
                         .at_line(d.id_position.0)
-                        .help(format!("`{}` is already used by {}; give one of them a new id", d.id, place(f))),
+                        .help(format!(
+                            "`{}` is already used by {}; give one of them a new id",
+                            d.id,
+                            place(f)
+                        )),
                 );
                 keep[i] = false;
             } else if let Some(&first) = by_lower.get(&lower) {
                 let f = &docs[first];
                 diags.push(
-                    Diagnostic::error("AIMS021", d.file.clone(), format!("id `{}` differs from `{}` only in case", d.id, f.id))
-                        .at_line(d.id_position.0)
-                        .help(format!("ids become file names, which clash on some systems; rename one ({})", place(f))),
+                    Diagnostic::error(
+                        "AIMS021",
+                        d.file.clone(),
+                        format!("id `{}` differs from `{}` only in case", d.id, f.id),
+                    )
+                    .at_line(d.id_position.0)
+                    .help(format!(
+                        "ids become file names, which clash on some systems; rename one ({})",
+                        place(f)
+                    )),
                 );
                 keep[i] = false;
             } else {
@@ -118,11 +130,19 @@ impl Aims {
             let mut it = keep.iter();
             docs.retain(|_| *it.next().unwrap_or(&true));
             by_id = docs.iter().enumerate().map(|(i, d)| (d.id.clone(), i)).collect();
-            by_lower = docs.iter().enumerate().map(|(i, d)| (d.id.to_ascii_lowercase(), i)).collect();
+            by_lower = docs
+                .iter()
+                .enumerate()
+                .map(|(i, d)| (d.id.to_ascii_lowercase(), i))
+                .collect();
         }
         let n = docs.len();
-        let by_path: HashMap<&str, usize> =
-            docs.iter().enumerate().filter(|(_, d)| !d.is_register_entity()).map(|(i, d)| (d.file.as_str(), i)).collect();
+        let by_path: HashMap<&str, usize> = docs
+            .iter()
+            .enumerate()
+            .filter(|(_, d)| !d.is_register_entity())
+            .map(|(i, d)| (d.file.as_str(), i))
+            .collect();
         let resolver = Resolver {
             catalog: &catalog,
             by_id: docs.iter().enumerate().map(|(i, d)| (d.id.as_str(), i)).collect(),
@@ -158,13 +178,23 @@ impl Aims {
                         if let Some(f) = fragment.as_deref().filter(|f| !f.is_empty()) {
                             let target = &docs[*index];
                             if !target.anchors.iter().any(|a| a == f) {
-                                let mut dg = Diagnostic::error("AIMS032", d.file.clone(), format!("`#{f}` is not a heading of {}", target.id))
-                                    .at(r.line, r.column)
-                                    .span(r.len);
+                                let mut dg = Diagnostic::error(
+                                    "AIMS032",
+                                    d.file.clone(),
+                                    format!("`#{f}` is not a heading of {}", target.id),
+                                )
+                                .at(r.line, r.column)
+                                .span(r.len);
                                 dg = match suggest(f, target.anchors.iter().map(String::as_str)) {
                                     Some(s) => dg.help(format!("did you mean `#{s}`?")),
-                                    None if target.anchors.is_empty() => dg.help(format!("{} has no headings; link to the page without `#`", target.id)),
-                                    None => dg.help(format!("headings of {}: #{}", target.id, target.anchors.iter().take(8).cloned().collect::<Vec<_>>().join(", #"))),
+                                    None if target.anchors.is_empty() => {
+                                        dg.help(format!("{} has no headings; link to the page without `#`", target.id))
+                                    }
+                                    None => dg.help(format!(
+                                        "headings of {}: #{}",
+                                        target.id,
+                                        target.anchors.iter().take(8).cloned().collect::<Vec<_>>().join(", #")
+                                    )),
                                 };
                                 diags.push(dg);
                             }
@@ -187,7 +217,13 @@ impl Aims {
                         cl.push(c);
                         clause_docs[c].push(i);
                     }
-                    None => diags.push(mention_diag(d, m, "AIMS033", format!("unknown clause `{}`", m.text), clause_help(&m.text, &catalog))),
+                    None => diags.push(mention_diag(
+                        d,
+                        m,
+                        "AIMS033",
+                        format!("unknown clause `{}`", m.text),
+                        clause_help(&m.text, &catalog),
+                    )),
                 }
             }
             clauses_of.push(sorted_unique(cl));
@@ -196,10 +232,25 @@ impl Aims {
                 match resolver.resolve_name(&m.text) {
                     Target::Control(c) => {
                         co.push(c);
-                        control_docs[c].push(i);
+                        // Risks and systems name controls as treatment, not as implementation.
+                        if !matches!(d.doc_type.as_str(), "risk" | "system") {
+                            control_docs[c].push(i);
+                        }
                     }
-                    Target::Unresolved(Unresolved::UnknownFramework(f)) => diags.push(mention_diag(d, m, "AIMS035", format!("unknown framework prefix `{f}`"), "controls are written `A.6.2.4` or `iso42001:A.6.2.4`".into())),
-                    _ => diags.push(mention_diag(d, m, "AIMS034", format!("unknown control `{}`", m.text), control_help(&m.text, &catalog))),
+                    Target::Unresolved(Unresolved::UnknownFramework(f)) => diags.push(mention_diag(
+                        d,
+                        m,
+                        "AIMS035",
+                        format!("unknown framework prefix `{f}`"),
+                        "controls are written `A.6.2.4` or `iso42001:A.6.2.4`".into(),
+                    )),
+                    _ => diags.push(mention_diag(
+                        d,
+                        m,
+                        "AIMS034",
+                        format!("unknown control `{}`", m.text),
+                        control_help(&m.text, &catalog),
+                    )),
                 }
             }
             controls_of.push(sorted_unique(co));
@@ -215,9 +266,13 @@ impl Aims {
                             if let Some(t) = expected {
                                 if docs[j].doc_type != t {
                                     diags.push(
-                                        Diagnostic::warning("AIMS037", d.file.clone(), format!("`{}` in `{key}` is a {}, not a {t}", m.text, docs[j].doc_type))
-                                            .at_line(m.line)
-                                            .help("move it to `related`, or point at the right entity"),
+                                        Diagnostic::warning(
+                                            "AIMS037",
+                                            d.file.clone(),
+                                            format!("`{}` in `{key}` is a {}, not a {t}", m.text, docs[j].doc_type),
+                                        )
+                                        .at_line(m.line)
+                                        .help("move it to `related`, or point at the right entity"),
                                     );
                                 }
                             }
@@ -231,7 +286,13 @@ impl Aims {
                                 Some(s) => format!("did you mean `{s}`?"),
                                 None => "no document or register entity has this id".into(),
                             };
-                            diags.push(mention_diag(d, m, "AIMS036", format!("`{key}` names `{}`, which does not exist", m.text), help));
+                            diags.push(mention_diag(
+                                d,
+                                m,
+                                "AIMS036",
+                                format!("`{key}` names `{}`, which does not exist", m.text),
+                                help,
+                            ));
                         }
                     }
                 }
@@ -302,7 +363,12 @@ impl Aims {
         let control_systems: Vec<Vec<usize>> = control_systems.into_iter().map(sorted_unique).collect();
 
         // Statement of Applicability: one document's map over the catalog.
-        let soa: Vec<usize> = docs.iter().enumerate().filter(|(_, d)| d.doc_type == "soa").map(|(i, _)| i).collect();
+        let soa: Vec<usize> = docs
+            .iter()
+            .enumerate()
+            .filter(|(_, d)| d.doc_type == "soa")
+            .map(|(i, _)| i)
+            .collect();
         let mut applicability: Vec<Option<Applicability>> = vec![None; catalog.iso.controls.len()];
         if let Some(&s) = soa.first() {
             if let super::Details::Soa(entries) = &docs[s].details {
@@ -310,7 +376,13 @@ impl Aims {
                     match resolver.resolve_name(&e.control.text) {
                         Target::Control(c) => {
                             if applicability[c].is_some() {
-                                diags.push(mention_diag(&docs[s], &e.control, "AIMS047", format!("{} appears twice in the SoA", e.control.text), "keep one entry per control".into()));
+                                diags.push(mention_diag(
+                                    &docs[s],
+                                    &e.control,
+                                    "AIMS047",
+                                    format!("{} appears twice in the SoA", e.control.text),
+                                    "keep one entry per control".into(),
+                                ));
                             }
                             applicability[c] = Some(Applicability {
                                 applicable: e.applicable,
@@ -318,7 +390,13 @@ impl Aims {
                                 status: e.status.clone(),
                             });
                         }
-                        _ => diags.push(mention_diag(&docs[s], &e.control, "AIMS034", format!("unknown control `{}` in the SoA", e.control.text), control_help(&e.control.text, &catalog))),
+                        _ => diags.push(mention_diag(
+                            &docs[s],
+                            &e.control,
+                            "AIMS034",
+                            format!("unknown control `{}` in the SoA", e.control.text),
+                            control_help(&e.control.text, &catalog),
+                        )),
                     }
                 }
             }
@@ -372,7 +450,8 @@ impl Aims {
 
     /// Whether a document is an open nonconformity.
     pub fn is_open_nonconformity(&self, d: &Document) -> bool {
-        matches!(d.details, super::Details::Nonconformity { closed_on: None, .. }) && d.status.as_deref() != Some("retired")
+        matches!(d.details, super::Details::Nonconformity { closed_on: None, .. })
+            && d.status.as_deref() != Some("retired")
     }
 }
 
@@ -388,7 +467,10 @@ pub fn id_shape_problem(id: &str) -> Option<&'static str> {
     if !id.chars().next().is_some_and(|c| c.is_ascii_alphabetic()) {
         return Some("must start with a letter");
     }
-    if !id.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.')) {
+    if !id
+        .chars()
+        .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'))
+    {
         return Some("may only use letters, digits, `-`, `_` and `.`");
     }
     if crate::catalog::looks_like_control(id) {
@@ -401,7 +483,9 @@ pub fn id_shape_problem(id: &str) -> Option<&'static str> {
 }
 
 fn mention_diag(d: &Document, m: &Mention, code: &'static str, msg: String, help: String) -> Diagnostic {
-    let mut dg = Diagnostic::error(code, d.file.clone(), msg).help(help).span(m.text.chars().count());
+    let mut dg = Diagnostic::error(code, d.file.clone(), msg)
+        .help(help)
+        .span(m.text.chars().count());
     dg.line = m.line;
     dg.column = m.column;
     dg
@@ -418,7 +502,9 @@ fn control_help(text: &str, catalog: &Catalog) -> String {
     let bare = text.rsplit(':').next().unwrap_or(text);
     match suggest(bare, catalog.iso.controls.iter().map(|c| c.id.as_str())) {
         Some(s) => format!("did you mean `{s}`? Annex A controls run from A.2.2 to A.10.4"),
-        None => "Annex A controls run from A.2.2 to A.10.4 (the `.1` of each area is its objective, not a control)".into(),
+        None => {
+            "Annex A controls run from A.2.2 to A.10.4 (the `.1` of each area is its objective, not a control)".into()
+        }
     }
 }
 
@@ -426,7 +512,15 @@ fn unresolved_diag(d: &Document, r: &super::refs::BodyRef, u: &Unresolved, resol
     let (code, msg, help) = match u {
         Unresolved::UnknownId(id) => {
             let help = if let Some(&j) = resolver.by_lower_id.get(&id.to_ascii_lowercase()) {
-                format!("ids are case-sensitive: did you mean `{}`?", resolver.by_id.iter().find(|(_, &v)| v == j).map(|(k, _)| *k).unwrap_or(id))
+                format!(
+                    "ids are case-sensitive: did you mean `{}`?",
+                    resolver
+                        .by_id
+                        .iter()
+                        .find(|(_, &v)| v == j)
+                        .map(|(k, _)| *k)
+                        .unwrap_or(id)
+                )
             } else {
                 match suggest(id, resolver.by_id.keys().copied()) {
                     Some(s) => format!("did you mean `{s}`?"),
@@ -435,19 +529,34 @@ fn unresolved_diag(d: &Document, r: &super::refs::BodyRef, u: &Unresolved, resol
             };
             ("AIMS030", format!("unresolved reference `{id}`"), help)
         }
-        Unresolved::UnknownClause(c) => ("AIMS033", format!("unknown clause `{c}`"), clause_help(c, resolver.catalog)),
-        Unresolved::UnknownControl(c) => ("AIMS034", format!("unknown control `{c}`"), control_help(c, resolver.catalog)),
+        Unresolved::UnknownClause(c) => (
+            "AIMS033",
+            format!("unknown clause `{c}`"),
+            clause_help(c, resolver.catalog),
+        ),
+        Unresolved::UnknownControl(c) => (
+            "AIMS034",
+            format!("unknown control `{c}`"),
+            control_help(c, resolver.catalog),
+        ),
         Unresolved::UnknownFramework(f) => (
             "AIMS035",
             format!("unknown framework prefix `{f}`"),
             "controls are written `A.6.2.4` or `iso42001:A.6.2.4`".into(),
         ),
-        Unresolved::MissingFile(p) => ("AIMS031", format!("link to `{p}`, which does not exist"), "check the path; links are relative to this file's folder".into()),
+        Unresolved::MissingFile(p) => (
+            "AIMS031",
+            format!("link to `{p}`, which does not exist"),
+            "check the path; links are relative to this file's folder".into(),
+        ),
         Unresolved::NotADocument(p) => (
             "AIMS031",
             format!("link to `{p}`, which is not an AIMS document (no frontmatter)"),
             "give that file frontmatter, or link to a document".into(),
         ),
     };
-    Diagnostic::error(code, d.file.clone(), msg).at(r.line, r.column).span(r.len).help(help)
+    Diagnostic::error(code, d.file.clone(), msg)
+        .at(r.line, r.column)
+        .span(r.len)
+        .help(help)
 }

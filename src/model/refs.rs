@@ -27,7 +27,10 @@ pub struct BodyRef {
 /// What a reference points at.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Target {
-    Doc { index: usize, fragment: Option<String> },
+    Doc {
+        index: usize,
+        fragment: Option<String>,
+    },
     Clause(usize),
     Control(usize),
     /// A non-document file of the repository (relative path), copied into the output.
@@ -89,7 +92,10 @@ impl<'a> Resolver<'a> {
             return Target::Unresolved(Unresolved::MissingFile(path.to_string()));
         };
         if let Some(&index) = self.by_path.get(joined.as_str()) {
-            return Target::Doc { index, fragment: fragment.map(str::to_string) };
+            return Target::Doc {
+                index,
+                fragment: fragment.map(str::to_string),
+            };
         }
         if self.assets.contains(&joined) {
             return Target::Asset(joined);
@@ -158,7 +164,9 @@ pub fn is_external(dest: &str) -> bool {
         Some((scheme, _)) => {
             !scheme.is_empty()
                 && scheme.len() > 1
-                && scheme.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '+' | '-' | '.'))
+                && scheme
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || matches!(c, '+' | '-' | '.'))
         }
         None => false,
     }
@@ -170,11 +178,17 @@ mod tests {
 
     #[test]
     fn relative_joins() {
-        assert_eq!(join_relative("policies/a.md", "../procedures/b.md").as_deref(), Some("procedures/b.md"));
+        assert_eq!(
+            join_relative("policies/a.md", "../procedures/b.md").as_deref(),
+            Some("procedures/b.md")
+        );
         assert_eq!(join_relative("a.md", "./b.md").as_deref(), Some("b.md"));
         assert_eq!(join_relative("a.md", "../b.md"), None);
         assert_eq!(join_relative("x/a.md", "my%20file.md").as_deref(), Some("x/my file.md"));
-        assert_eq!(join_relative("x/a.md", "/assets/p.png").as_deref(), Some("assets/p.png"));
+        assert_eq!(
+            join_relative("x/a.md", "/assets/p.png").as_deref(),
+            Some("assets/p.png")
+        );
     }
 
     #[test]

@@ -25,7 +25,10 @@ impl Staging {
         let src = source_root.canonicalize().unwrap_or_else(|_| source_root.to_path_buf());
         let canon_target = target.canonicalize().unwrap_or_else(|_| target.clone());
         if src.starts_with(&canon_target) {
-            bail!("refusing to write the portal to {}: it contains the source repository", target.display());
+            bail!(
+                "refusing to write the portal to {}: it contains the source repository",
+                target.display()
+            );
         }
         if target.exists() {
             if !target.is_dir() {
@@ -41,26 +44,40 @@ impl Staging {
         }
         let parent = target.parent().context("output folder has no parent")?;
         fs::create_dir_all(parent).with_context(|| format!("creating {}", parent.display()))?;
-        let name = target.file_name().map(|n| n.to_string_lossy().to_string()).unwrap_or_else(|| "public".into());
+        let name = target
+            .file_name()
+            .map(|n| n.to_string_lossy().to_string())
+            .unwrap_or_else(|| "public".into());
         let dir = parent.join(format!("{name}{TEMP_MARKER}-{}", std::process::id()));
         if dir.exists() {
             fs::remove_dir_all(&dir).with_context(|| format!("removing stale {}", dir.display()))?;
         }
         fs::create_dir_all(&dir).with_context(|| format!("creating {}", dir.display()))?;
-        fs::write(dir.join(OUTPUT_MARKER), "written by aimsbook; this folder is replaced on every build\n")?;
-        Ok(Staging { dir, target, committed: false })
+        fs::write(
+            dir.join(OUTPUT_MARKER),
+            "written by aimsbook; this folder is replaced on every build\n",
+        )?;
+        Ok(Staging {
+            dir,
+            target,
+            committed: false,
+        })
     }
 
     /// Swaps the finished portal in place of the old one.
     pub fn commit(mut self) -> anyhow::Result<PathBuf> {
         let old = self.target.with_file_name(format!(
             "{}{TEMP_MARKER}-old-{}",
-            self.target.file_name().map(|n| n.to_string_lossy().to_string()).unwrap_or_default(),
+            self.target
+                .file_name()
+                .map(|n| n.to_string_lossy().to_string())
+                .unwrap_or_default(),
             std::process::id()
         ));
         let had_old = self.target.exists();
         if had_old {
-            fs::rename(&self.target, &old).with_context(|| format!("moving the previous portal aside ({})", self.target.display()))?;
+            fs::rename(&self.target, &old)
+                .with_context(|| format!("moving the previous portal aside ({})", self.target.display()))?;
         }
         if let Err(e) = fs::rename(&self.dir, &self.target) {
             if had_old {

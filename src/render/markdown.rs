@@ -8,11 +8,13 @@ use pulldown_cmark::{CowStr, Event, HeadingLevel, LinkType, Options, Parser, Tag
 
 use crate::model::refs::{is_external, BodyRef, RefKind};
 
-/// Characters reserved for slots; the loader replaces them in sources.
-pub const SLOT_CHARS: [char; 3] = ['\u{FDD0}', '\u{FDD1}', '\u{FDD2}'];
-const HREF_OPEN: char = '\u{FDD0}';
+/// Characters reserved for text slots; the loader replaces them in sources.
+pub const SLOT_CHARS: [char; 2] = ['\u{FDD1}', '\u{FDD2}'];
 const CLOSE: char = '\u{FDD1}';
 const TEXT_OPEN: char = '\u{FDD2}';
+/// Href slots must survive pulldown-cmark's href escaping, so they are plain ASCII in a scheme
+/// of our own; links that users write with this scheme are neutralised when compiling.
+const HREF_SLOT: &str = "aimsbook:slot/";
 
 #[derive(Debug, Default, Clone)]
 pub struct CompiledBody {
@@ -42,7 +44,12 @@ struct Lines<'a> {
 impl<'a> Lines<'a> {
     fn new(text: &'a str) -> Self {
         let mut starts = vec![0];
-        starts.extend(text.bytes().enumerate().filter(|(_, b)| *b == b'\n').map(|(i, _)| i + 1));
+        starts.extend(
+            text.bytes()
+                .enumerate()
+                .filter(|(_, b)| *b == b'\n')
+                .map(|(i, _)| i + 1),
+        );
         Lines { text, starts }
     }
 
@@ -69,75 +76,157 @@ pub fn slugify(text: &str) -> String {
     out
 }
 
-fn slot(open: char, n: usize) -> String {
-    format!("{open}{n}{CLOSE}")
+fn text_slot(n: usize) -> String {
+    format!("{TEXT_OPEN}{n}{CLOSE}")
+}
+
+fn href_slot(n: usize) -> CowStr<'static> {
+    format!("{HREF_SLOT}{n}/").into()
 }
 
 /// Compiles a body that starts at `body_line` of its file.
-pub fn compile(body: &str, body_line: usize, with_html: bool) -> CompiledBody {
+/// A leading `# Heading` equal to `title` is dropped: the page already shows the title.
+pub fn compile(body: &str, body_line: usize, title: Option<&str>, with_html: bool) -> CompiledBody {
     let lines = Lines::new(body);
     let mut refs: Vec<BodyRef> = Vec::new();
     let mut anchors: Vec<String> = Vec::new();
     let mut seen_anchors: HashSet<String> = HashSet::new();
     let mut text = String::new();
     let mut events: Vec<Event> = Vec::new();
-    // Heading being buffered: its level, explicit id, classes/attrs and inner events.
-    let mut heading: Option<(HeadingLevel, Option<CowStr>, Vec<CowStr>, Vec<Event>, String)> = None;
+    // Heading being buffered until its end, to give it an id from its text.
+    let mut heading: Option<PendingHeading> = None;
     // Inside a wikilink without custom text: drop its inner text, the title slot replaces it.
     let mut skip_link_text = false;
 
     let push_ref = |kind: RefKind, offset: usize, len: usize, refs: &mut Vec<BodyRef>| -> usize {
         let (l, c) = lines.position(offset);
-        refs.push(BodyRef { kind, line: body_line + l, column: c, len });
+        refs.push(BodyRef {
+            kind,
+            line: body_line + l,
+            column: c,
+            len,
+        });
         refs.len() - 1
     };
 
     for (event, range) in Parser::new_ext(body, options()).into_offset_iter() {
         let event = match event {
-            Event::Start(Tag::Link { link_type: LinkType::WikiLink { has_pothole }, dest_url, title, id }) => {
+            Event::Start(Tag::Link {
+                link_type: LinkType::WikiLink { has_pothole },
+                dest_url,
+                title,
+                id,
+            }) => {
                 let n = push_ref(
-                    RefKind::Wiki { target: dest_url.to_string(), has_text: has_pothole },
+                    RefKind::Wiki {
+                        target: dest_url.to_string(),
+                        has_text: has_pothole,
+                    },
                     range.start,
                     range.len(),
                     &mut refs,
                 );
                 let start = Event::Start(Tag::Link {
                     link_type: LinkType::Inline,
-                    dest_url: slot(HREF_OPEN, n).into(),
+                    dest_url: href_slot(n),
                     title,
                     id,
                 });
                 if !has_pothole {
                     skip_link_text = true;
                     emit(&mut heading, &mut events, start);
-                    emit(&mut heading, &mut events, Event::Text(slot(TEXT_OPEN, n).into()));
+                    emit(&mut heading, &mut events, Event::Text(text_slot(n).into()));
                     continue;
                 }
                 start
             }
-            Event::Start(Tag::Link { link_type, dest_url, title, id }) if !is_external(&dest_url) && !dest_url.is_empty() => {
+            Event::Start(Tag::Link {
+                link_type,
+                dest_url,
+                title,
+                id,
+            }) if !is_external(&dest_url) && !dest_url.is_empty() => {
                 let (path, fragment) = match dest_url.split_once('#') {
                     Some((p, f)) => (p.to_string(), Some(f.to_string())),
                     None => (dest_url.to_string(), None),
                 };
                 let n = push_ref(RefKind::Path { path, fragment }, range.start, range.len(), &mut refs);
-                Event::Start(Tag::Link { link_type, dest_url: slot(HREF_OPEN, n).into(), title, id })
+                Event::Start(Tag::Link {
+                    link_type,
+                    dest_url: href_slot(n),
+                    title,
+                    id,
+                })
             }
-            Event::Start(Tag::Image { link_type, dest_url, title, id }) if !is_external(&dest_url) && !dest_url.is_empty() => {
-                let n = push_ref(RefKind::Path { path: dest_url.to_string(), fragment: None }, range.start, range.len(), &mut refs);
-                Event::Start(Tag::Image { link_type, dest_url: slot(HREF_OPEN, n).into(), title, id })
+            Event::Start(Tag::Image {
+                link_type,
+                dest_url,
+                title,
+                id,
+            }) if !is_external(&dest_url) && !dest_url.is_empty() => {
+                let n = push_ref(
+                    RefKind::Path {
+                        path: dest_url.to_string(),
+                        fragment: None,
+                    },
+                    range.start,
+                    range.len(),
+                    &mut refs,
+                );
+                Event::Start(Tag::Image {
+                    link_type,
+                    dest_url: href_slot(n),
+                    title,
+                    id,
+                })
             }
+            Event::Start(Tag::Link {
+                link_type,
+                dest_url,
+                title,
+                id,
+            }) if dest_url.starts_with("aimsbook:") => Event::Start(Tag::Link {
+                link_type,
+                dest_url: "about:blank".into(),
+                title,
+                id,
+            }),
             Event::End(TagEnd::Link) if skip_link_text => {
                 skip_link_text = false;
                 Event::End(TagEnd::Link)
             }
             Event::Text(_) | Event::Code(_) if skip_link_text => continue,
-            Event::Start(Tag::Heading { level, id, classes, attrs: _ }) => {
-                heading = Some((level, id, classes, Vec::new(), String::new()));
+            Event::Start(Tag::Heading {
+                level,
+                id,
+                classes,
+                attrs: _,
+            }) => {
+                heading = Some(PendingHeading {
+                    level,
+                    id,
+                    classes,
+                    inner: Vec::new(),
+                    text: String::new(),
+                });
                 continue;
             }
             Event::End(TagEnd::Heading(_)) => {
-                if let Some((level, id, classes, inner, heading_text)) = heading.take() {
+                if let Some(PendingHeading {
+                    level,
+                    id,
+                    classes,
+                    inner,
+                    text: heading_text,
+                }) = heading.take()
+                {
+                    let first_block = events.is_empty() && anchors.is_empty();
+                    if first_block
+                        && level == HeadingLevel::H1
+                        && title.is_some_and(|t| t.trim().eq_ignore_ascii_case(heading_text.trim()))
+                    {
+                        continue;
+                    }
                     let mut anchor = id.map(|i| i.to_string()).unwrap_or_else(|| slugify(&heading_text));
                     if anchor.is_empty() {
                         anchor = "section".into();
@@ -150,7 +239,12 @@ pub fn compile(body: &str, body_line: usize, with_html: bool) -> CompiledBody {
                     }
                     anchors.push(anchor.clone());
                     if with_html {
-                        events.push(Event::Start(Tag::Heading { level, id: Some(anchor.into()), classes, attrs: vec![] }));
+                        events.push(Event::Start(Tag::Heading {
+                            level,
+                            id: Some(anchor.into()),
+                            classes,
+                            attrs: vec![],
+                        }));
                         events.extend(inner);
                         events.push(Event::End(TagEnd::Heading(level)));
                     }
@@ -162,7 +256,7 @@ pub fn compile(body: &str, body_line: usize, with_html: bool) -> CompiledBody {
         };
         if let Event::Text(t) | Event::Code(t) = &event {
             if let Some(h) = heading.as_mut() {
-                h.4.push_str(t);
+                h.text.push_str(t);
             }
             text.push_str(t);
         } else if matches!(event, Event::SoftBreak | Event::HardBreak | Event::End(_)) {
@@ -175,16 +269,25 @@ pub fn compile(body: &str, body_line: usize, with_html: bool) -> CompiledBody {
         html.reserve(body.len() * 3 / 2);
         pulldown_cmark::html::push_html(&mut html, events.into_iter());
     }
-    CompiledBody { html, refs, anchors, text: collapse_whitespace(&text) }
+    CompiledBody {
+        html,
+        refs,
+        anchors,
+        text: collapse_whitespace(&text),
+    }
 }
 
-fn emit<'a>(
-    heading: &mut Option<(HeadingLevel, Option<CowStr<'a>>, Vec<CowStr<'a>>, Vec<Event<'a>>, String)>,
-    events: &mut Vec<Event<'a>>,
-    e: Event<'a>,
-) {
+struct PendingHeading<'a> {
+    level: HeadingLevel,
+    id: Option<CowStr<'a>>,
+    classes: Vec<CowStr<'a>>,
+    inner: Vec<Event<'a>>,
+    text: String,
+}
+
+fn emit<'a>(heading: &mut Option<PendingHeading<'a>>, events: &mut Vec<Event<'a>>, e: Event<'a>) {
     match heading {
-        Some(h) => h.3.push(e),
+        Some(h) => h.inner.push(e),
         None => events.push(e),
     }
 }
@@ -211,22 +314,29 @@ pub struct SlotValue {
 pub fn fill_slots(html: &str, value: impl Fn(usize) -> SlotValue) -> String {
     let mut out = String::with_capacity(html.len() + 256);
     let mut rest = html;
-    while let Some(pos) = rest.find([HREF_OPEN, TEXT_OPEN]) {
+    loop {
+        let href = rest.find(HREF_SLOT);
+        let text = rest.find(TEXT_OPEN);
+        let (pos, is_href) = match (href, text) {
+            (Some(h), Some(t)) if h < t => (h, true),
+            (Some(h), None) => (h, true),
+            (_, Some(t)) => (t, false),
+            (None, None) => break,
+        };
         out.push_str(&rest[..pos]);
-        let open = rest[pos..].chars().next().unwrap_or(HREF_OPEN);
-        let after = &rest[pos + open.len_utf8()..];
-        let Some(end) = after.find(CLOSE) else {
+        let (after, close) = if is_href {
+            (&rest[pos + HREF_SLOT.len()..], '/')
+        } else {
+            (&rest[pos + TEXT_OPEN.len_utf8()..], CLOSE)
+        };
+        let Some(end) = after.find(close) else {
             rest = after;
             continue;
         };
         let n: usize = after[..end].parse().unwrap_or(usize::MAX);
         let v = value(n);
-        if open == HREF_OPEN {
-            escape_into(&mut out, &v.href);
-        } else {
-            escape_into(&mut out, &v.title);
-        }
-        rest = &after[end + CLOSE.len_utf8()..];
+        escape_into(&mut out, if is_href { &v.href } else { &v.title });
+        rest = &after[end + close.len_utf8()..];
     }
     out.push_str(rest);
     out
@@ -252,12 +362,27 @@ mod tests {
     #[test]
     fn wikilinks_become_slots_with_positions() {
         let body = "Intro\n\nSee [[POL-001]] and [[A.6.2.4|the V&V control]].\n";
-        let c = compile(body, 10, true);
+        let c = compile(body, 10, None, true);
         assert_eq!(c.refs.len(), 2);
-        assert_eq!(c.refs[0].kind, RefKind::Wiki { target: "POL-001".into(), has_text: false });
+        assert_eq!(
+            c.refs[0].kind,
+            RefKind::Wiki {
+                target: "POL-001".into(),
+                has_text: false
+            }
+        );
         assert_eq!((c.refs[0].line, c.refs[0].column), (12, 5));
-        assert_eq!(c.refs[1].kind, RefKind::Wiki { target: "A.6.2.4".into(), has_text: true });
-        let html = fill_slots(&c.html, |n| SlotValue { href: format!("h{n}.html"), title: "AI <Policy>".into() });
+        assert_eq!(
+            c.refs[1].kind,
+            RefKind::Wiki {
+                target: "A.6.2.4".into(),
+                has_text: true
+            }
+        );
+        let html = fill_slots(&c.html, |n| SlotValue {
+            href: format!("h{n}.html"),
+            title: "AI <Policy>".into(),
+        });
         assert!(html.contains(r#"<a href="h0.html">AI &lt;Policy&gt;</a>"#), "{html}");
         assert!(html.contains(r#"<a href="h1.html">the V&amp;V control</a>"#), "{html}");
     }
@@ -265,23 +390,48 @@ mod tests {
     #[test]
     fn relative_links_and_images_are_refs_externals_are_not() {
         let body = "[a](../p/a.md#scope) [b](https://x.org) ![i](../assets/d.png) [c](#local)\n";
-        let c = compile(body, 1, true);
+        let c = compile(body, 1, None, true);
         assert_eq!(c.refs.len(), 2);
-        assert_eq!(c.refs[0].kind, RefKind::Path { path: "../p/a.md".into(), fragment: Some("scope".into()) });
+        assert_eq!(
+            c.refs[0].kind,
+            RefKind::Path {
+                path: "../p/a.md".into(),
+                fragment: Some("scope".into())
+            }
+        );
         assert!(c.html.contains("https://x.org"));
         assert!(c.html.contains("href=\"#local\""));
     }
 
     #[test]
+    fn our_slot_scheme_cannot_be_forged() {
+        let c = compile("[x](aimsbook:slot/0/)\n", 1, None, true);
+        assert!(c.refs.is_empty());
+        assert!(c.html.contains("about:blank"), "{}", c.html);
+    }
+
+    #[test]
     fn headings_get_unique_ids() {
-        let c = compile("# Scope\n\n## Scope\n\n## Roles & duties\n\n## Custom {#mine}\n", 1, true);
+        let c = compile(
+            "# Scope\n\n## Scope\n\n## Roles & duties\n\n## Custom {#mine}\n",
+            1,
+            None,
+            true,
+        );
         assert_eq!(c.anchors, vec!["scope", "scope-1", "roles--duties", "mine"]);
         assert!(c.html.contains(r#"<h2 id="scope-1">Scope</h2>"#), "{}", c.html);
     }
 
     #[test]
+    fn a_leading_title_heading_is_dropped() {
+        let c = compile("# AI Policy\n\nText\n\n# AI Policy\n", 1, Some("AI policy"), true);
+        assert_eq!(c.html.matches("<h1").count(), 1, "{}", c.html);
+        assert_eq!(c.anchors, vec!["ai-policy"]);
+    }
+
+    #[test]
     fn code_is_not_a_reference() {
-        let c = compile("`[[NOPE]]`\n\n```\n[[NOPE]]\n```\n", 1, true);
+        let c = compile("`[[NOPE]]`\n\n```\n[[NOPE]]\n```\n", 1, None, true);
         assert!(c.refs.is_empty());
     }
 }

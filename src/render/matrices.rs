@@ -30,7 +30,11 @@ struct Coverage {
 }
 
 fn coverage(covered: usize, total: usize) -> Coverage {
-    Coverage { covered, total, percent: if total == 0 { 100 } else { covered * 100 / total } }
+    Coverage {
+        covered,
+        total,
+        percent: (covered * 100).checked_div(total).unwrap_or(100),
+    }
 }
 
 #[derive(Serialize)]
@@ -55,6 +59,7 @@ struct Dashboard {
     heat_inherent: String,
     heat_residual: String,
     has_soa: bool,
+    review_warning_days: i64,
 }
 
 fn leaf_clauses(s: &Shared) -> Vec<usize> {
@@ -65,33 +70,63 @@ fn leaf_clauses(s: &Shared) -> Vec<usize> {
 }
 
 fn live(s: &Shared, docs: &[usize]) -> bool {
-    docs.iter().any(|&d| s.aims.docs[d].status.as_deref() != Some("retired"))
+    docs.iter()
+        .any(|&d| s.aims.docs[d].status.as_deref() != Some("retired"))
 }
 
 pub fn dashboard(s: &Shared) -> impl Serialize {
     let aims = s.aims;
     let mut by_type: Vec<Count> = crate::model::fields::TYPES
         .iter()
-        .map(|t| Count { label: type_label(t).to_string(), key: t.to_string(), count: aims.docs.iter().filter(|d| d.doc_type == *t).count() })
+        .map(|t| Count {
+            label: type_label(t).to_string(),
+            key: t.to_string(),
+            count: aims.docs.iter().filter(|d| d.doc_type == *t).count(),
+        })
         .filter(|c| c.count > 0)
         .collect();
-    by_type.sort_by(|a, b| b.count.cmp(&a.count));
+    by_type.sort_by_key(|c| std::cmp::Reverse(c.count));
     let by_status: Vec<Count> = ["approved", "review", "draft", "retired", ""]
         .iter()
         .map(|st| Count {
-            label: if st.is_empty() { "no status".into() } else { st.to_string() },
+            label: if st.is_empty() {
+                "no status".into()
+            } else {
+                st.to_string()
+            },
             key: st.to_string(),
-            count: aims.docs.iter().filter(|d| d.status.as_deref().unwrap_or("") == *st).count(),
+            count: aims
+                .docs
+                .iter()
+                .filter(|d| d.status.as_deref().unwrap_or("") == *st)
+                .count(),
         })
         .filter(|c| c.count > 0)
         .collect();
     let leaves = leaf_clauses(s);
-    let clause_gaps: Vec<CatalogLink> = leaves.iter().filter(|&&c| !live(s, &aims.clause_docs[c])).map(|&c| s.clause_link(c)).collect();
-    let rows: Vec<_> = (0..aims.catalog.iso.controls.len()).map(|c| s.control_row(c, false)).collect();
+    let clause_gaps: Vec<CatalogLink> = leaves
+        .iter()
+        .filter(|&&c| !live(s, &aims.clause_docs[c]))
+        .map(|&c| s.clause_link(c))
+        .collect();
+    let rows: Vec<_> = (0..aims.catalog.iso.controls.len())
+        .map(|c| s.control_row(c, false))
+        .collect();
     let applicable = rows.iter().filter(|r| r.applicable == Some("applicable")).count();
     let excluded = rows.iter().filter(|r| r.applicable == Some("excluded")).count();
-    let implemented = rows.iter().filter(|r| r.applicable == Some("applicable") && r.document_count > 0).count();
-    let control_gaps = rows.iter().filter(|r| r.gap.is_some()).map(|r| CatalogLink { id: r.id.clone(), title: r.title.clone(), href: r.href.clone() }).collect();
+    let implemented = rows
+        .iter()
+        .filter(|r| r.applicable == Some("applicable") && r.document_count > 0)
+        .count();
+    let control_gaps = rows
+        .iter()
+        .filter(|r| r.gap.is_some())
+        .map(|r| CatalogLink {
+            id: r.id.clone(),
+            title: r.title.clone(),
+            href: r.href.clone(),
+        })
+        .collect();
 
     let due_item = |i: usize, due: Option<time::Date>| DueItem {
         link: s.links[i].clone(),
@@ -114,10 +149,15 @@ pub fn dashboard(s: &Shared) -> impl Serialize {
         .iter()
         .enumerate()
         .filter(|(_, d)| aims.is_open_nonconformity(d))
-        .map(|(i, d)| due_item(i, match d.details {
-            Details::Nonconformity { due, .. } => due,
-            _ => None,
-        }))
+        .map(|(i, d)| {
+            due_item(
+                i,
+                match d.details {
+                    Details::Nonconformity { due, .. } => due,
+                    _ => None,
+                },
+            )
+        })
         .collect();
 
     let mut inherent: [[Vec<String>; 5]; 5] = Default::default();
@@ -136,7 +176,10 @@ pub fn dashboard(s: &Shared) -> impl Serialize {
         if let (Some(l), Some(i)) = (r.residual_likelihood, r.residual_impact) {
             residual[(l - 1) as usize][(i - 1) as usize].push(d.id.clone());
         }
-        if r.residual().or(r.inherent()).is_some_and(|x| x >= crate::check::HIGH_RISK) {
+        if r.residual()
+            .or(r.inherent())
+            .is_some_and(|x| x >= crate::check::HIGH_RISK)
+        {
             high += 1;
         }
     }
@@ -161,6 +204,7 @@ pub fn dashboard(s: &Shared) -> impl Serialize {
         heat_inherent: heat_map("Inherent risk: likelihood × impact", &inherent),
         heat_residual: heat_map("Residual risk: likelihood × impact after treatment", &residual),
         has_soa: !aims.soa.is_empty(),
+        review_warning_days: aims.config.review_warning_days,
     }
 }
 
@@ -217,7 +261,12 @@ pub fn documents(s: &Shared) -> impl Serialize {
         })
         .filter(|g| !g.rows.is_empty())
         .collect();
-    Documents { page_title: "Documents".into(), nav: "docs", groups, total: aims.docs.len() }
+    Documents {
+        page_title: "Documents".into(),
+        nav: "docs",
+        groups,
+        total: aims.docs.len(),
+    }
 }
 
 #[derive(Serialize)]
@@ -252,12 +301,19 @@ pub fn clauses(s: &Shared) -> impl Serialize {
         .map(|(i, c)| {
             let docs = &aims.clause_docs[i];
             let is_leaf = leaves.contains(&i);
-            let live_docs: Vec<usize> = docs.iter().copied().filter(|&d| aims.docs[d].status.as_deref() != Some("retired")).collect();
+            let live_docs: Vec<usize> = docs
+                .iter()
+                .copied()
+                .filter(|&d| aims.docs[d].status.as_deref() != Some("retired"))
+                .collect();
             let state = if !is_leaf && live_docs.is_empty() {
                 "group"
             } else if live_docs.is_empty() {
                 "gap"
-            } else if live_docs.iter().all(|&d| matches!(aims.docs[d].status.as_deref(), Some("draft") | Some("review"))) {
+            } else if live_docs
+                .iter()
+                .all(|&d| matches!(aims.docs[d].status.as_deref(), Some("draft") | Some("review")))
+            {
                 "drafts-only"
             } else {
                 "covered"
@@ -276,7 +332,12 @@ pub fn clauses(s: &Shared) -> impl Serialize {
             }
         })
         .collect();
-    Clauses { page_title: "Clause matrix".into(), nav: "clauses", rows, coverage: coverage(covered, leaves.len()) }
+    Clauses {
+        page_title: "Clause matrix".into(),
+        nav: "clauses",
+        rows,
+        coverage: coverage(covered, leaves.len()),
+    }
 }
 
 #[derive(Serialize)]
@@ -372,13 +433,20 @@ pub fn systems(s: &Shared) -> impl Serialize {
         .enumerate()
         .filter_map(|(i, d)| d.system().map(|sys| (i, d, sys)))
         .map(|(i, d, sys)| {
-            let max_residual = aims.system_risks[i].iter().filter_map(|&r| aims.docs[r].risk().and_then(|x| x.residual().or(x.inherent()))).max();
+            let max_residual = aims.system_risks[i]
+                .iter()
+                .filter_map(|&r| aims.docs[r].risk().and_then(|x| x.residual().or(x.inherent())))
+                .max();
             SystemRow {
                 link: s.links[i].clone(),
                 roles: sys.roles.join(", "),
                 lifecycle_stage: sys.lifecycle_stage.clone().unwrap_or_default(),
                 eu_category: sys.eu_ai_act_category.clone().unwrap_or_default(),
-                eu_category_label: sys.eu_ai_act_category.as_deref().map(eu_category_label).unwrap_or_default(),
+                eu_category_label: sys
+                    .eu_ai_act_category
+                    .as_deref()
+                    .map(eu_category_label)
+                    .unwrap_or_default(),
                 annex_iii: sys.annex_iii_area.map(annex_iii_label).unwrap_or_default(),
                 supplier: sys.supplier.clone().unwrap_or_default(),
                 owner: d.owner.clone().unwrap_or_default(),
@@ -389,7 +457,11 @@ pub fn systems(s: &Shared) -> impl Serialize {
             }
         })
         .collect();
-    Systems { page_title: "AI system inventory".into(), nav: "systems", rows }
+    Systems {
+        page_title: "AI system inventory".into(),
+        nav: "systems",
+        rows,
+    }
 }
 
 #[derive(Serialize)]
@@ -423,5 +495,9 @@ pub fn risks(s: &Shared) -> impl Serialize {
             residual_impact: r.residual_impact,
         })
         .collect();
-    Risks { page_title: "Risk register".into(), nav: "risks", rows }
+    Risks {
+        page_title: "Risk register".into(),
+        nav: "risks",
+        rows,
+    }
 }

@@ -102,7 +102,11 @@ pub fn render_site(compiled: &Compiled, out: &Path, opts: &RenderOptions) -> any
     let aims = &compiled.aims;
     let theme = theme::Theme::load(&compiled.theme_files, aims, opts.live_reload)?;
     let links = doc_links(aims);
-    let ctx = pages::Shared { aims, links: &links, bodies: &compiled.bodies };
+    let ctx = pages::Shared {
+        aims,
+        links: &links,
+        bodies: &compiled.bodies,
+    };
 
     for dir in ["docs", "clauses", "controls", "registers", "static"] {
         std::fs::create_dir_all(out.join(dir)).with_context(|| format!("creating {}", out.join(dir).display()))?;
@@ -110,7 +114,14 @@ pub fn render_site(compiled: &Compiled, out: &Path, opts: &RenderOptions) -> any
     theme.write_static(out)?;
 
     // Each job renders one page; they share nothing mutable, so they run in parallel.
-    let mut jobs: Vec<Job> = vec![Job::Dashboard, Job::Documents, Job::Clauses, Job::Controls, Job::Systems, Job::Risks];
+    let mut jobs: Vec<Job> = vec![
+        Job::Dashboard,
+        Job::Documents,
+        Job::Clauses,
+        Job::Controls,
+        Job::Systems,
+        Job::Risks,
+    ];
     jobs.extend((0..aims.docs.len()).map(Job::Doc));
     jobs.extend((0..aims.catalog.clauses.len()).map(Job::Clause));
     jobs.extend((0..aims.catalog.iso.controls.len()).map(Job::Control));
@@ -125,11 +136,23 @@ pub fn render_site(compiled: &Compiled, out: &Path, opts: &RenderOptions) -> any
             Job::Documents => emit("docs/index.html".into(), "documents.html", &matrices::documents(&ctx))?,
             Job::Clauses => emit("clauses/index.html".into(), "clauses.html", &matrices::clauses(&ctx))?,
             Job::Controls => emit("controls/index.html".into(), "controls.html", &matrices::controls(&ctx))?,
-            Job::Systems => emit("registers/systems.html".into(), "systems.html", &matrices::systems(&ctx))?,
+            Job::Systems => emit(
+                "registers/systems.html".into(),
+                "systems.html",
+                &matrices::systems(&ctx),
+            )?,
             Job::Risks => emit("registers/risks.html".into(), "risks.html", &matrices::risks(&ctx))?,
             Job::Doc(i) => emit(doc_href(&aims.docs[i]), "document.html", &pages::document(&ctx, i))?,
-            Job::Clause(i) => emit(clause_href(&aims.catalog.clauses[i].id), "clause.html", &pages::clause(&ctx, i))?,
-            Job::Control(i) => emit(control_href(&aims.catalog.iso.controls[i].id), "control.html", &pages::control(&ctx, i))?,
+            Job::Clause(i) => emit(
+                clause_href(&aims.catalog.clauses[i].id),
+                "clause.html",
+                &pages::clause(&ctx, i),
+            )?,
+            Job::Control(i) => emit(
+                control_href(&aims.catalog.iso.controls[i].id),
+                "control.html",
+                &pages::control(&ctx, i),
+            )?,
         }
         Ok(())
     })?;
@@ -141,7 +164,10 @@ pub fn render_site(compiled: &Compiled, out: &Path, opts: &RenderOptions) -> any
         }
         std::fs::copy(compiled.root.join(asset), &dest).with_context(|| format!("copying {asset}"))?;
     }
-    Ok(RenderStats { pages, assets: aims.used_assets.len() })
+    Ok(RenderStats {
+        pages,
+        assets: aims.used_assets.len(),
+    })
 }
 
 /// Page contexts of different types, turned into one template context.

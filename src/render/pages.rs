@@ -22,7 +22,11 @@ impl Shared<'_> {
 
     pub fn clause_link(&self, i: usize) -> CatalogLink {
         let c = &self.aims.catalog.clauses[i];
-        CatalogLink { id: c.id.clone(), title: c.title.clone(), href: clause_href(&c.id) }
+        CatalogLink {
+            id: c.id.clone(),
+            title: c.title.clone(),
+            href: clause_href(&c.id),
+        }
     }
 
     /// A control with its SoA entry. `full` also lists implementing documents, risks and systems
@@ -30,8 +34,11 @@ impl Shared<'_> {
     pub fn control_row(&self, c: usize, full: bool) -> ControlRow {
         let control = &self.aims.catalog.iso.controls[c];
         let a = self.aims.applicability[c].as_ref();
-        let implementing: Vec<usize> =
-            self.aims.control_docs[c].iter().copied().filter(|&d| self.aims.docs[d].status.as_deref() != Some("retired")).collect();
+        let implementing: Vec<usize> = self.aims.control_docs[c]
+            .iter()
+            .copied()
+            .filter(|&d| self.aims.docs[d].status.as_deref() != Some("retired"))
+            .collect();
         let applicable = a.and_then(|a| a.applicable);
         let gap = match (a, applicable) {
             (None, _) => Some("not in the SoA"),
@@ -46,16 +53,21 @@ impl Shared<'_> {
             summary: control.summary.clone(),
             href: control_href(&control.id),
             area: control.area.clone(),
-            applicable: match applicability_label(applicable, a.is_some()) {
-                s if s.is_empty() => None,
-                s => Some(s),
-            },
+            applicable: Some(applicability_label(applicable, a.is_some())).filter(|s| !s.is_empty()),
             justification: a.and_then(|a| a.justification.clone()),
             status: a.and_then(|a| a.status.clone()),
             document_count: implementing.len(),
             documents: if full { self.links_of(&implementing) } else { vec![] },
-            risks: if full { self.links_of(&self.aims.control_risks[c]) } else { vec![] },
-            systems: if full { self.links_of(&self.aims.control_systems[c]) } else { vec![] },
+            risks: if full {
+                self.links_of(&self.aims.control_risks[c])
+            } else {
+                vec![]
+            },
+            systems: if full {
+                self.links_of(&self.aims.control_systems[c])
+            } else {
+                vec![]
+            },
             gap,
         }
     }
@@ -67,7 +79,10 @@ impl Shared<'_> {
         let targets = &self.aims.body_targets[i];
         fill_slots(&body.html, |n| {
             let Some(t) = targets.get(n) else {
-                return SlotValue { href: "#".into(), title: String::new() };
+                return SlotValue {
+                    href: "#".into(),
+                    title: String::new(),
+                };
             };
             match t {
                 Target::Doc { index, fragment } => {
@@ -76,18 +91,33 @@ impl Shared<'_> {
                         Some(f) if !f.is_empty() => format!("{}.html#{f}", target.id),
                         _ => format!("{}.html", target.id),
                     };
-                    SlotValue { href, title: target.title.clone() }
+                    SlotValue {
+                        href,
+                        title: target.title.clone(),
+                    }
                 }
                 Target::Clause(c) => {
                     let c = &self.aims.catalog.clauses[*c];
-                    SlotValue { href: format!("../{}", clause_href(&c.id)), title: format!("{} {}", c.id, c.title) }
+                    SlotValue {
+                        href: format!("../{}", clause_href(&c.id)),
+                        title: format!("{} {}", c.id, c.title),
+                    }
                 }
                 Target::Control(c) => {
                     let c = &self.aims.catalog.iso.controls[*c];
-                    SlotValue { href: format!("../{}", control_href(&c.id)), title: format!("{} {}", c.id, c.title) }
+                    SlotValue {
+                        href: format!("../{}", control_href(&c.id)),
+                        title: format!("{} {}", c.id, c.title),
+                    }
                 }
-                Target::Asset(p) => SlotValue { href: format!("../{}", url_path(p)), title: p.clone() },
-                Target::Unresolved(_) => SlotValue { href: "#".into(), title: "(unresolved)".into() },
+                Target::Asset(p) => SlotValue {
+                    href: format!("../{}", url_path(p)),
+                    title: p.clone(),
+                },
+                Target::Unresolved(_) => SlotValue {
+                    href: "#".into(),
+                    title: "(unresolved)".into(),
+                },
             }
         })
     }
@@ -135,6 +165,8 @@ pub struct ControlRow {
 struct Fact {
     label: &'static str,
     value: String,
+    /// Long values take a full row of the metadata block.
+    wide: bool,
 }
 
 #[derive(Serialize)]
@@ -228,7 +260,11 @@ pub fn risk_summary(s: &Shared, r: usize, chain: bool) -> RiskSummary {
             .iter()
             .map(|&c| {
                 let control = &s.aims.catalog.iso.controls[c];
-                let evidence: Vec<usize> = s.aims.control_docs[c].iter().copied().filter(|&e| e != r && s.aims.docs[e].doc_type != "risk").collect();
+                let evidence: Vec<usize> = s.aims.control_docs[c]
+                    .iter()
+                    .copied()
+                    .filter(|&e| e != r && s.aims.docs[e].doc_type != "risk")
+                    .collect();
                 ControlEvidence {
                     id: control.id.clone(),
                     title: control.title.clone(),
@@ -258,22 +294,41 @@ pub fn document(s: &Shared, i: usize) -> impl Serialize {
     let review_state = aims.review_state(d);
     let mut banners = Vec::new();
     match d.status.as_deref() {
-        Some("draft") => banners.push(Banner { kind: "draft", text: "Draft — not yet approved; do not rely on it as the organisation's position.".into() }),
-        Some("review") => banners.push(Banner { kind: "draft", text: "In review — awaiting approval.".into() }),
-        Some("retired") => banners.push(Banner { kind: "retired", text: "Retired — kept for the record; no longer in force.".into() }),
+        Some("draft") => banners.push(Banner {
+            kind: "draft",
+            text: "Draft — not yet approved; do not rely on it as the organisation's position.".into(),
+        }),
+        Some("review") => banners.push(Banner {
+            kind: "draft",
+            text: "In review — awaiting approval.".into(),
+        }),
+        Some("retired") => banners.push(Banner {
+            kind: "retired",
+            text: "Retired — kept for the record; no longer in force.".into(),
+        }),
         _ => {}
     }
     if review_state == Some(ReviewState::Overdue) {
         let due = d.review_due().map(|x| x.to_string()).unwrap_or_default();
-        banners.push(Banner { kind: "overdue", text: format!("Review overdue — this document was due for review on {due}.") });
+        banners.push(Banner {
+            kind: "overdue",
+            text: format!("Review overdue — this document was due for review on {due}."),
+        });
     }
     if aims.is_open_nonconformity(d) {
-        banners.push(Banner { kind: "open", text: "Open nonconformity — corrective action not yet closed.".into() });
+        banners.push(Banner {
+            kind: "open",
+            text: "Open nonconformity — corrective action not yet closed.".into(),
+        });
     }
     let mut facts = Vec::new();
     let mut fact = |label: &'static str, value: Option<String>| {
         if let Some(v) = value.filter(|v| !v.is_empty()) {
-            facts.push(Fact { label, value: v });
+            facts.push(Fact {
+                label,
+                wide: v.chars().count() > 60,
+                value: v,
+            });
         }
     };
     let mut findings = Vec::new();
@@ -281,7 +336,10 @@ pub fn document(s: &Shared, i: usize) -> impl Serialize {
         Details::System(sys) => {
             fact("Role", Some(sys.roles.join(", ")));
             fact("Life-cycle stage", sys.lifecycle_stage.clone());
-            fact("EU AI Act category", sys.eu_ai_act_category.as_deref().map(eu_category_label));
+            fact(
+                "EU AI Act category",
+                sys.eu_ai_act_category.as_deref().map(eu_category_label),
+            );
             fact("Annex III area", sys.annex_iii_area.map(annex_iii_label));
             fact("Purpose", sys.purpose.clone());
             fact("Supplier", sys.supplier.clone());
@@ -305,22 +363,38 @@ pub fn document(s: &Shared, i: usize) -> impl Serialize {
             fact("Held on", date(*held_on));
             findings = f.clone();
         }
-        Details::Nonconformity { raised_on, due, closed_on } => {
+        Details::Nonconformity {
+            raised_on,
+            due,
+            closed_on,
+        } => {
             fact("Raised on", date(*raised_on));
             fact("Corrective action due", date(*due));
             fact("Closed on", date(*closed_on).or(Some("open".into())));
         }
         Details::Soa(_) | Details::None => {}
     }
-    let chain_risks = if d.doc_type == "system" { aims.system_risks[i].iter().map(|&r| risk_summary(s, r, true)).collect() } else { vec![] };
+    let chain_risks = if d.doc_type == "system" {
+        aims.system_risks[i].iter().map(|&r| risk_summary(s, r, true)).collect()
+    } else {
+        vec![]
+    };
     let soa = if d.doc_type == "soa" && aims.soa.first() == Some(&i) {
-        (0..aims.catalog.iso.controls.len()).map(|c| s.control_row(c, true)).collect()
+        (0..aims.catalog.iso.controls.len())
+            .map(|c| s.control_row(c, true))
+            .collect()
     } else {
         vec![]
     };
     DocumentPage {
         page_title: format!("{} {}", d.id, d.title),
-        nav: if d.doc_type == "system" { "systems" } else if d.doc_type == "risk" { "risks" } else { "docs" },
+        nav: if d.doc_type == "system" {
+            "systems"
+        } else if d.doc_type == "risk" {
+            "risks"
+        } else {
+            "docs"
+        },
         doc: DocView {
             id: d.id.clone(),
             title: d.title.clone(),
@@ -357,7 +431,11 @@ pub fn document(s: &Shared, i: usize) -> impl Serialize {
         related: s.links_of(&aims.related_of[i]),
         backlinks: s.links_of(&aims.backlinks[i]),
         assessments: s.links_of(&aims.system_assessments[i]),
-        risk: if d.doc_type == "risk" { Some(risk_summary(s, i, true)) } else { None },
+        risk: if d.doc_type == "risk" {
+            Some(risk_summary(s, i, true))
+        } else {
+            None
+        },
         chain_risks,
         soa,
         findings,
@@ -406,7 +484,10 @@ struct ClausePage {
 
 pub fn clause(s: &Shared, i: usize) -> impl Serialize {
     let c = &s.aims.catalog.clauses[i];
-    let parent = c.id.rsplit_once('.').and_then(|(p, _)| s.aims.catalog.clause_index(p)).map(|p| s.clause_link(p));
+    let parent =
+        c.id.rsplit_once('.')
+            .and_then(|(p, _)| s.aims.catalog.clause_index(p))
+            .map(|p| s.clause_link(p));
     let children: Vec<usize> = s
         .aims
         .catalog
@@ -455,6 +536,9 @@ pub fn control(s: &Shared, i: usize) -> impl Serialize {
         objective_id: c.objective.clone(),
         objective_title: objective.map(|o| o.title.clone()).unwrap_or_default(),
         objective_summary: objective.map(|o| o.summary.clone()).unwrap_or_default(),
-        risk_rows: s.aims.control_risks[i].iter().map(|&r| risk_summary(s, r, false)).collect(),
+        risk_rows: s.aims.control_risks[i]
+            .iter()
+            .map(|&r| risk_summary(s, r, false))
+            .collect(),
     }
 }

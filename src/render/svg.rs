@@ -27,7 +27,12 @@ pub fn heat_map(title: &str, cells: &[[Vec<String>; 5]; 5]) -> String {
     );
     for impact in (1..=5).rev() {
         let y = TOP + (5 - impact) * CELL;
-        let _ = write!(s, r#"<text class="axis" x="{}" y="{}" text-anchor="middle">{impact}</text>"#, LEFT - 12, y + CELL / 2 + 4);
+        let _ = write!(
+            s,
+            r#"<text class="axis" x="{}" y="{}" text-anchor="middle">{impact}</text>"#,
+            LEFT - 12,
+            y + CELL / 2 + 4
+        );
         for likelihood in 1..=5 {
             let x = LEFT + (likelihood - 1) * CELL;
             let ids = &cells[(likelihood - 1) as usize][(impact - 1) as usize];
@@ -37,7 +42,11 @@ pub fn heat_map(title: &str, cells: &[[Vec<String>; 5]; 5]) -> String {
                 format!("likelihood {likelihood} × impact {impact}: no risks")
             } else {
                 let shown: Vec<&str> = ids.iter().take(12).map(String::as_str).collect();
-                let more = if n > 12 { format!(" and {} more", n - 12) } else { String::new() };
+                let more = if n > 12 {
+                    format!(" and {} more", n - 12)
+                } else {
+                    String::new()
+                };
                 format!("likelihood {likelihood} × impact {impact}: {}{more}", shown.join(", "))
             };
             let _ = write!(
@@ -48,7 +57,12 @@ pub fn heat_map(title: &str, cells: &[[Vec<String>; 5]; 5]) -> String {
                 w = CELL - 3
             );
             if n > 0 {
-                let _ = write!(s, r#"<text x="{}" y="{}" text-anchor="middle">{n}</text>"#, x + (CELL - 3) / 2, y + CELL / 2 + 4);
+                let _ = write!(
+                    s,
+                    r#"<text x="{}" y="{}" text-anchor="middle">{n}</text>"#,
+                    x + (CELL - 3) / 2,
+                    y + CELL / 2 + 4
+                );
             }
             s.push_str("</g>");
         }
@@ -73,7 +87,10 @@ pub fn heat_map(title: &str, cells: &[[Vec<String>; 5]; 5]) -> String {
 }
 
 fn escape(s: &str) -> String {
-    s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
 }
 
 #[cfg(test)]

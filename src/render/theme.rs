@@ -11,14 +11,38 @@ use crate::model::Aims;
 /// The built-in theme, by file name.
 pub const TEMPLATES: &[(&str, &str)] = &[
     ("base.html", include_str!("../../themes/default/templates/base.html")),
-    ("dashboard.html", include_str!("../../themes/default/templates/dashboard.html")),
-    ("document.html", include_str!("../../themes/default/templates/document.html")),
-    ("documents.html", include_str!("../../themes/default/templates/documents.html")),
-    ("clauses.html", include_str!("../../themes/default/templates/clauses.html")),
-    ("clause.html", include_str!("../../themes/default/templates/clause.html")),
-    ("controls.html", include_str!("../../themes/default/templates/controls.html")),
-    ("control.html", include_str!("../../themes/default/templates/control.html")),
-    ("systems.html", include_str!("../../themes/default/templates/systems.html")),
+    (
+        "dashboard.html",
+        include_str!("../../themes/default/templates/dashboard.html"),
+    ),
+    (
+        "document.html",
+        include_str!("../../themes/default/templates/document.html"),
+    ),
+    (
+        "documents.html",
+        include_str!("../../themes/default/templates/documents.html"),
+    ),
+    (
+        "clauses.html",
+        include_str!("../../themes/default/templates/clauses.html"),
+    ),
+    (
+        "clause.html",
+        include_str!("../../themes/default/templates/clause.html"),
+    ),
+    (
+        "controls.html",
+        include_str!("../../themes/default/templates/controls.html"),
+    ),
+    (
+        "control.html",
+        include_str!("../../themes/default/templates/control.html"),
+    ),
+    (
+        "systems.html",
+        include_str!("../../themes/default/templates/systems.html"),
+    ),
     ("risks.html", include_str!("../../themes/default/templates/risks.html")),
 ];
 
@@ -43,12 +67,18 @@ struct Site<'a> {
 
 impl Theme {
     pub fn load(overrides: &[(String, PathBuf)], aims: &Aims, live_reload: bool) -> anyhow::Result<Theme> {
-        let mut templates: Vec<(String, String, String)> =
-            TEMPLATES.iter().map(|(n, t)| (n.to_string(), t.to_string(), format!("built-in {n}"))).collect();
-        let mut statics: Vec<(String, Vec<u8>)> = STATIC.iter().map(|(n, t)| (n.to_string(), t.as_bytes().to_vec())).collect();
+        let mut templates: Vec<(String, String, String)> = TEMPLATES
+            .iter()
+            .map(|(n, t)| (n.to_string(), t.to_string(), format!("built-in {n}")))
+            .collect();
+        let mut statics: Vec<(String, Vec<u8>)> = STATIC
+            .iter()
+            .map(|(n, t)| (n.to_string(), t.as_bytes().to_vec()))
+            .collect();
         for (name, path) in overrides {
             if let Some(t) = name.strip_prefix("templates/") {
-                let text = std::fs::read_to_string(path).with_context(|| format!("reading theme template {}", path.display()))?;
+                let text = std::fs::read_to_string(path)
+                    .with_context(|| format!("reading theme template {}", path.display()))?;
                 match templates.iter_mut().find(|(n, _, _)| n == t) {
                     Some(slot) => *slot = (t.to_string(), text, path.display().to_string()),
                     None => templates.push((t.to_string(), text, path.display().to_string())),
@@ -63,7 +93,11 @@ impl Theme {
         }
         let mut tera = tera::Tera::default();
         tera.add_raw_templates(templates.iter().map(|(n, t, _)| (n.as_str(), t.as_str())))
-            .map_err(|e| anyhow!("the theme has a template error: {e}\n  help: fix the template in themes/ (or remove the override)"))?;
+            .map_err(|e| {
+                anyhow!(
+                    "the theme has a template error: {e}\n  help: fix the template in themes/ (or remove the override)"
+                )
+            })?;
         let site = Site {
             title: &aims.config.title,
             organization: aims.config.organization.as_deref(),
@@ -78,7 +112,9 @@ impl Theme {
     pub fn render_value(&self, template: &str, page: &str, mut ctx: tera::Context) -> anyhow::Result<String> {
         ctx.insert("root", &super::root_of(page));
         ctx.insert("page_path", page);
-        self.tera.render(template, &ctx).map_err(|e| anyhow!("rendering {page} with {template}: {e}"))
+        self.tera
+            .render(template, &ctx)
+            .map_err(|e| anyhow!("rendering {page} with {template}: {e}"))
     }
 
     pub fn write_static(&self, out: &Path) -> anyhow::Result<()> {

@@ -21,9 +21,15 @@ pub const MAX_FILE_BYTES: u64 = 32 * 1024 * 1024;
 #[derive(Debug, Clone)]
 pub enum Origin {
     /// A Markdown file: frontmatter text range and its first line.
-    Markdown { frontmatter: std::ops::Range<usize>, frontmatter_line: usize },
+    Markdown {
+        frontmatter: std::ops::Range<usize>,
+        frontmatter_line: usize,
+    },
     /// A register row: its line, and the 1-based column of each cell by key.
-    Row { line: usize, columns: HashMap<String, usize> },
+    Row {
+        line: usize,
+        columns: HashMap<String, usize>,
+    },
 }
 
 /// One raw entity: frontmatter (or register row) fields, a body, and where it all is.
@@ -49,12 +55,13 @@ impl Record {
     /// Line and column of a key (or of `needle` within the key's value), for diagnostics.
     pub fn locate(&self, key: &str, needle: Option<&str>) -> (Option<usize>, Option<usize>) {
         match &self.origin {
-            Origin::Markdown { frontmatter, frontmatter_line } => {
-                match frontmatter::locate(&self.text[frontmatter.clone()], key, needle) {
-                    Some((l, c)) => (Some(l + frontmatter_line - 1), Some(c)),
-                    None => (Some(frontmatter_line - 1), Some(1)),
-                }
-            }
+            Origin::Markdown {
+                frontmatter,
+                frontmatter_line,
+            } => match frontmatter::locate(&self.text[frontmatter.clone()], key, needle) {
+                Some((l, c)) => (Some(l + frontmatter_line - 1), Some(c)),
+                None => (Some(frontmatter_line - 1), Some(1)),
+            },
             Origin::Row { line, columns } => (Some(*line), Some(columns.get(key).copied().unwrap_or(1))),
         }
     }
@@ -91,7 +98,10 @@ pub fn load(root: &Path, output: Option<&Path>) -> anyhow::Result<Loaded> {
     if !root.is_dir() {
         anyhow::bail!("{} is not a folder", root.display());
     }
-    let mut loaded = Loaded { root: root.clone(), ..Default::default() };
+    let mut loaded = Loaded {
+        root: root.clone(),
+        ..Default::default()
+    };
 
     let config_path = root.join(CONFIG_FILE);
     if config_path.exists() {
@@ -102,7 +112,11 @@ pub fn load(root: &Path, output: Option<&Path>) -> anyhow::Result<Loaded> {
                 loaded.diagnostics.extend(diags);
                 loaded.texts.insert(CONFIG_FILE.into(), Arc::from(text));
             }
-            Err(e) => loaded.diagnostics.push(Diagnostic::error("AIMS001", CONFIG_FILE, format!("cannot read aims.toml: {e}"))),
+            Err(e) => loaded.diagnostics.push(Diagnostic::error(
+                "AIMS001",
+                CONFIG_FILE,
+                format!("cannot read aims.toml: {e}"),
+            )),
         }
     }
     let output = match output {
@@ -150,10 +164,19 @@ pub fn load(root: &Path, output: Option<&Path>) -> anyhow::Result<Loaded> {
             continue;
         }
         let path = entry.path();
-        let Some(rel) = path.strip_prefix(&root).ok().and_then(|p| p.to_str()).map(|s| s.replace('\\', "/")) else {
+        let Some(rel) = path
+            .strip_prefix(&root)
+            .ok()
+            .and_then(|p| p.to_str())
+            .map(|s| s.replace('\\', "/"))
+        else {
             loaded.diagnostics.push(
-                Diagnostic::warning("AIMS004", path.to_string_lossy().to_string(), "file name is not valid UTF-8; skipped")
-                    .help("rename the file using UTF-8 characters"),
+                Diagnostic::warning(
+                    "AIMS004",
+                    path.to_string_lossy().to_string(),
+                    "file name is not valid UTF-8; skipped",
+                )
+                .help("rename the file using UTF-8 characters"),
             );
             continue;
         };
@@ -190,20 +213,31 @@ pub fn load(root: &Path, output: Option<&Path>) -> anyhow::Result<Loaded> {
             for e in walkdir::WalkDir::new(&dir).sort_by_file_name().into_iter().flatten() {
                 if e.file_type().is_file() {
                     if let Ok(name) = e.path().strip_prefix(&dir) {
-                        loaded.theme_files.push((name.to_string_lossy().replace('\\', "/"), e.path().to_path_buf()));
+                        loaded
+                            .theme_files
+                            .push((name.to_string_lossy().replace('\\', "/"), e.path().to_path_buf()));
                     }
                 }
             }
         } else {
             loaded.diagnostics.push(
-                Diagnostic::error("AIMS070", CONFIG_FILE, format!("theme folder themes/{} does not exist", dir.file_name().map(|n| n.to_string_lossy().to_string()).unwrap_or_default()))
-                    .help("create the folder or remove `theme` from aims.toml"),
+                Diagnostic::error(
+                    "AIMS070",
+                    CONFIG_FILE,
+                    format!(
+                        "theme folder themes/{} does not exist",
+                        dir.file_name()
+                            .map(|n| n.to_string_lossy().to_string())
+                            .unwrap_or_default()
+                    ),
+                )
+                .help("create the folder or remove `theme` from aims.toml"),
             );
         }
     }
 
     let config = &loaded.config;
-    let results: Vec<(Vec<Record>, Vec<Diagnostic>, Option<(String, Arc<str>)>)> = files
+    let results: Vec<LoadResult> = files
         .par_iter()
         .filter(|(_, _, kind)| !matches!(kind, FileKind::Asset))
         .map(|(rel, path, kind)| match kind {
@@ -219,7 +253,11 @@ pub fn load(root: &Path, output: Option<&Path>) -> anyhow::Result<Loaded> {
             loaded.texts.insert(rel, text);
         }
     }
-    loaded.assets = files.into_iter().filter(|(_, _, k)| matches!(k, FileKind::Asset)).map(|(r, _, _)| r).collect();
+    loaded.assets = files
+        .into_iter()
+        .filter(|(_, _, k)| matches!(k, FileKind::Asset))
+        .map(|(r, _, _)| r)
+        .collect();
     Ok(loaded)
 }
 
@@ -231,10 +269,19 @@ type LoadResult = (Vec<Record>, Vec<Diagnostic>, Option<(String, Arc<str>)>);
 
 /// Reads a file as UTF-8 text, refusing huge files and naming the first invalid byte.
 pub fn read_text(rel: &str, path: &Path) -> Result<String, Diagnostic> {
-    let meta = std::fs::metadata(path).map_err(|e| Diagnostic::error("AIMS001", rel, format!("cannot read file: {e}")))?;
+    let meta =
+        std::fs::metadata(path).map_err(|e| Diagnostic::error("AIMS001", rel, format!("cannot read file: {e}")))?;
     if meta.len() > MAX_FILE_BYTES {
-        return Err(Diagnostic::error("AIMS001", rel, format!("file is {} MB, more than the {} MB limit", meta.len() / (1024 * 1024), MAX_FILE_BYTES / (1024 * 1024)))
-            .help("split the document or move generated data into a register"));
+        return Err(Diagnostic::error(
+            "AIMS001",
+            rel,
+            format!(
+                "file is {} MB, more than the {} MB limit",
+                meta.len() / (1024 * 1024),
+                MAX_FILE_BYTES / (1024 * 1024)
+            ),
+        )
+        .help("split the document or move generated data into a register"));
     }
     let bytes = std::fs::read(path).map_err(|e| Diagnostic::error("AIMS001", rel, format!("cannot read file: {e}")))?;
     match String::from_utf8(bytes) {
@@ -271,11 +318,18 @@ fn load_document(rel: &str, path: &Path) -> LoadResult {
         Ok(s) => s,
         Err(frontmatter::SplitError::Missing) => {
             // A README without frontmatter explains the repository; it is not an AIMS document.
-            let is_readme = rel.rsplit('/').next().is_some_and(|n| n.eq_ignore_ascii_case("readme.md"));
+            let is_readme = rel
+                .rsplit('/')
+                .next()
+                .is_some_and(|n| n.eq_ignore_ascii_case("readme.md"));
             if is_readme {
                 return (vec![], vec![], None);
             }
-            let msg = if text.trim().is_empty() { "file is empty; skipped" } else { "no frontmatter; file skipped" };
+            let msg = if text.trim().is_empty() {
+                "file is empty; skipped"
+            } else {
+                "no frontmatter; file skipped"
+            };
             let d = Diagnostic::warning("AIMS002", rel, msg)
                 .at(1, 1)
                 .help("start the file with a `---` block holding at least id, title and type");
@@ -297,7 +351,10 @@ fn load_document(rel: &str, path: &Path) -> LoadResult {
     let record = Record {
         file: rel.to_string(),
         text: text.clone(),
-        origin: Origin::Markdown { frontmatter: split.frontmatter.clone(), frontmatter_line: split.frontmatter_line },
+        origin: Origin::Markdown {
+            frontmatter: split.frontmatter.clone(),
+            frontmatter_line: split.frontmatter_line,
+        },
         fields,
         body: split.body.clone(),
         body_line: split.body_line,

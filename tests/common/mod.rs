@@ -1,0 +1,164 @@
+//! Helpers for end-to-end tests: run the binary, copy fixtures, check the links of a portal.
+
+#![allow(dead_code)]
+
+use std::collections::{HashMap, HashSet};
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+pub fn bin() -> Command {
+    let mut c = Command::new(env!("CARGO_BIN_EXE_aimsbook"));
+    c.env("NO_COLOR", "1");
+    c
+}
+
+pub fn run(args: &[&str]) -> Output {
+    bin().args(args).output().expect("aimsbook runs")
+}
+
+pub fn fixture(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures").join(name)
+}
+
+pub fn sample() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("sample-aims")
+}
+
+pub fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+pub fn stdout(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+/// Copies a folder tree (fixtures are edited in temporary copies, never in place).
+pub fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for entry in std::fs::read_dir(from).unwrap() {
+        let entry = entry.unwrap();
+        let dest = to.join(entry.file_name());
+        if entry.file_type().unwrap().is_dir() {
+            if entry.file_name() == "public" {
+                continue;
+            }
+            copy_dir(&entry.path(), &dest);
+        } else {
+            std::fs::copy(entry.path(), dest).unwrap();
+        }
+    }
+}
+
+/// Every file under `root`, relative, with `/`.
+pub fn files(root: &Path) -> Vec<String> {
+    let mut out = Vec::new();
+    fn walk(root: &Path, dir: &Path, out: &mut Vec<String>) {
+        for e in std::fs::read_dir(dir).unwrap() {
+            let e = e.unwrap();
+            if e.file_type().unwrap().is_dir() {
+                walk(root, &e.path(), out);
+            } else {
+                out.push(
+                    e.path()
+                        .strip_prefix(root)
+                        .unwrap()
+                        .to_string_lossy()
+                        .replace('\\', "/"),
+                );
+            }
+        }
+    }
+    walk(root, root, &mut out);
+    out.sort();
+    out
+}
+
+/// Values of an attribute (`href="…"`) in an HTML text, unescaped enough for our own output.
+pub fn attr_values(html: &str, attr: &str) -> Vec<String> {
+    let needle = format!(" {attr}=\"");
+    let mut out = Vec::new();
+    let mut rest = html;
+    while let Some(p) = rest.find(&needle) {
+        let after = &rest[p + needle.len()..];
+        let end = after.find('"').unwrap_or(after.len());
+        out.push(after[..end].replace("&amp;", "&"));
+        rest = &after[end..];
+    }
+    out
+}
+
+fn percent_decode(s: &str) -> String {
+    let b = s.as_bytes();
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i < b.len() {
+        if b[i] == b'%' && i + 2 < b.len() {
+            if let Ok(v) = u8::from_str_radix(&s[i + 1..i + 3], 16) {
+                out.push(v);
+                i += 3;
+                continue;
+            }
+        }
+        out.push(b[i]);
+        i += 1;
+    }
+    String::from_utf8(out).unwrap()
+}
+
+/// Checks that every relative href/src in every HTML page of `root` resolves to a file, and
+/// every `#fragment` to an element id of its target page. Returns the problems found.
+pub fn broken_links(root: &Path) -> Vec<String> {
+    let pages: Vec<String> = files(root).into_iter().filter(|f| f.ends_with(".html")).collect();
+    let mut ids: HashMap<String, HashSet<String>> = HashMap::new();
+    let mut texts = HashMap::new();
+    for p in &pages {
+        let html = std::fs::read_to_string(root.join(p)).unwrap();
+        ids.insert(p.clone(), attr_values(&html, "id").into_iter().collect());
+        texts.insert(p.clone(), html);
+    }
+    let mut problems = Vec::new();
+    for p in &pages {
+        let html = &texts[p];
+        let dir = Path::new(p).parent().unwrap_or(Path::new(""));
+        for link in attr_values(html, "href").into_iter().chain(attr_values(html, "src")) {
+            if link.starts_with("http://") || link.starts_with("https://") || link.starts_with("mailto:") {
+                continue;
+            }
+            if link.starts_with('/') {
+                problems.push(format!("{p}: absolute link {link}"));
+                continue;
+            }
+            let (path, frag) = match link.split_once('#') {
+                Some((a, b)) => (a.to_string(), Some(b.to_string())),
+                None => (link.clone(), None),
+            };
+            let target = if path.is_empty() {
+                p.clone()
+            } else {
+                let mut parts: Vec<String> = dir.iter().map(|s| s.to_string_lossy().to_string()).collect();
+                for seg in percent_decode(&path).split('/') {
+                    match seg {
+                        ".." => {
+                            if parts.pop().is_none() {
+                                problems.push(format!("{p}: {link} leaves the portal"));
+                            }
+                        }
+                        "." | "" => {}
+                        s => parts.push(s.to_string()),
+                    }
+                }
+                parts.join("/")
+            };
+            if !root.join(&target).is_file() {
+                problems.push(format!("{p}: {link} → missing {target}"));
+                continue;
+            }
+            if let Some(f) = frag.filter(|f| !f.is_empty()) {
+                if target.ends_with(".html") && !ids.get(&target).is_some_and(|s| s.contains(&f)) {
+                    problems.push(format!("{p}: {link} → no element #{f} in {target}"));
+                }
+            }
+        }
+    }
+    problems
+}
