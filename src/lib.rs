@@ -14,3 +14,31 @@ pub mod output;
 pub mod pipeline;
 pub mod render;
 pub mod source;
+
+/// Runs the loader on one in-memory file the way a build would: UTF-8 decoding, frontmatter
+/// split, YAML, typing, Markdown, and (for `.csv`/`.yaml` names under `registers/`) register
+/// rows. Returns the diagnostics. Used by the fuzz target; never panics on any input.
+pub fn load_one(rel: &str, bytes: &[u8]) -> Vec<diagnostic::Diagnostic> {
+    let text = match source::decode_text(rel, bytes.to_vec()) {
+        Ok(t) => t,
+        Err(d) => return vec![d],
+    };
+    let config = config::Config::default();
+    let (records, mut diags, _) = if rel.starts_with("registers/") {
+        source::register::register_from_text(rel, text, &config)
+    } else {
+        source::document_from_text(rel, text)
+    };
+    for r in &records {
+        let (doc, d) = model::document::from_record(r);
+        diags.extend(d);
+        if let Some(doc) = doc {
+            let body = render::markdown::compile(r.body(), r.body_line, Some(&doc.title), true);
+            let _ = render::markdown::fill_slots(&body.html, |_| render::markdown::SlotValue {
+                href: "x.html".into(),
+                title: "x".into(),
+            });
+        }
+    }
+    diags
+}

@@ -265,7 +265,7 @@ pub fn rel_path(root: &Path, p: &Path) -> String {
     p.strip_prefix(root).unwrap_or(p).to_string_lossy().replace('\\', "/")
 }
 
-type LoadResult = (Vec<Record>, Vec<Diagnostic>, Option<(String, Arc<str>)>);
+pub type LoadResult = (Vec<Record>, Vec<Diagnostic>, Option<(String, Arc<str>)>);
 
 /// Reads a file as UTF-8 text, refusing huge files and naming the first invalid byte.
 pub fn read_text(rel: &str, path: &Path) -> Result<String, Diagnostic> {
@@ -284,6 +284,11 @@ pub fn read_text(rel: &str, path: &Path) -> Result<String, Diagnostic> {
         .help("split the document or move generated data into a register"));
     }
     let bytes = std::fs::read(path).map_err(|e| Diagnostic::error("AIMS001", rel, format!("cannot read file: {e}")))?;
+    decode_text(rel, bytes)
+}
+
+/// Decodes file bytes as UTF-8 (dropping a BOM), naming the first invalid byte's position.
+pub fn decode_text(rel: &str, bytes: Vec<u8>) -> Result<String, Diagnostic> {
     match String::from_utf8(bytes) {
         Ok(mut s) => {
             if s.starts_with('\u{feff}') {
@@ -303,10 +308,14 @@ pub fn read_text(rel: &str, path: &Path) -> Result<String, Diagnostic> {
 }
 
 fn load_document(rel: &str, path: &Path) -> LoadResult {
-    let text = match read_text(rel, path) {
-        Ok(t) => t,
-        Err(d) => return (vec![], vec![d], None),
-    };
+    match read_text(rel, path) {
+        Ok(t) => document_from_text(rel, t),
+        Err(d) => (vec![], vec![d], None),
+    }
+}
+
+/// Splits and parses one Markdown document already read into memory.
+pub fn document_from_text(rel: &str, text: String) -> LoadResult {
     // Marker characters used by the renderer are never meaningful in a source file.
     let text: Arc<str> = if text.contains(crate::render::markdown::SLOT_CHARS) {
         Arc::from(text.replace(crate::render::markdown::SLOT_CHARS, "\u{fffd}"))

@@ -23,6 +23,11 @@ pub fn load(rel: &str, path: &Path, config: &Config) -> LoadResult {
             return (vec![], vec![d], None);
         }
     };
+    register_from_text(rel, text, config)
+}
+
+/// Parses one register already read into memory.
+pub fn register_from_text(rel: &str, text: String, config: &Config) -> LoadResult {
     let text: Arc<str> = Arc::from(text);
     let name = rel.strip_prefix("registers/").unwrap_or(rel);
     let declared = config.registers.get(name).cloned();
