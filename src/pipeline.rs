@@ -1,21 +1,27 @@
 //! The one-way pipeline every command shares: load → model → check. Rendering and writing are
 //! the build's own steps; `check`, `build` and `serve` all report exactly these diagnostics.
+//!
+//! A `Workspace` keeps what each source file produced (typed documents, compiled bodies,
+//! diagnostics), so `serve` can re-read only the files that changed and re-resolve the graph.
 
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use rayon::prelude::*;
 
 use crate::catalog::Catalog;
+use crate::config::Config;
 use crate::diagnostic::{self, Diagnostic, SourceTexts};
-use crate::model::{document, Aims};
+use crate::model::{document, Aims, Document};
 use crate::render::markdown::{self, CompiledBody};
-use crate::source;
+use crate::source::{self, SourceFile};
 
 pub struct Compiled {
     pub root: PathBuf,
     pub aims: Aims,
     /// Compiled bodies by `Document::source_index`.
-    pub bodies: Vec<CompiledBody>,
+    pub bodies: Vec<Arc<CompiledBody>>,
     pub theme_files: Vec<(String, PathBuf)>,
     pub texts: SourceTexts,
     pub diagnostics: Vec<Diagnostic>,
@@ -27,69 +33,152 @@ impl Compiled {
     }
 }
 
+/// What one document or register file produced.
+#[derive(Clone, Default)]
+pub struct FileUnit {
+    pub docs: Vec<Document>,
+    pub bodies: Vec<Arc<CompiledBody>>,
+    pub diagnostics: Vec<Diagnostic>,
+    pub text: Option<Arc<str>>,
+}
+
+/// The source repository as last read.
+pub struct Workspace {
+    pub root: PathBuf,
+    pub output: Option<PathBuf>,
+    pub config: Config,
+    pub with_html: bool,
+    /// Diagnostics of the walk and of aims.toml.
+    pub repo_diagnostics: Vec<Diagnostic>,
+    pub config_text: Option<Arc<str>>,
+    pub files: BTreeMap<String, FileUnit>,
+    pub sources: BTreeMap<String, SourceFile>,
+    pub assets: BTreeSet<String>,
+    pub md_files: BTreeSet<String>,
+    pub theme_files: Vec<(String, PathBuf)>,
+}
+
+fn read_unit(file: &SourceFile, config: &Config, with_html: bool) -> FileUnit {
+    let (records, mut diagnostics, text) = source::load_file(file, config);
+    let mut unit = FileUnit { text: text.map(|(_, t)| t), ..Default::default() };
+    for record in &records {
+        let (doc, diags) = document::from_record(record);
+        diagnostics.extend(diags);
+        if let Some(mut d) = doc {
+            let mut body = markdown::compile(record.body(), record.body_line, Some(&d.title), with_html);
+            d.body_refs = std::mem::take(&mut body.refs);
+            d.anchors = std::mem::take(&mut body.anchors);
+            unit.docs.push(d);
+            unit.bodies.push(Arc::new(body));
+        }
+    }
+    unit.diagnostics = diagnostics;
+    unit
+}
+
+impl Workspace {
+    /// Walks and reads the whole repository.
+    pub fn open(src: &Path, output: Option<&Path>, with_html: bool) -> anyhow::Result<Workspace> {
+        let loaded = source::load(src, output)?;
+        let config = loaded.config;
+        let files: BTreeMap<String, FileUnit> =
+            loaded.sources.par_iter().map(|f| (f.rel.clone(), read_unit(f, &config, with_html))).collect();
+        Ok(Workspace {
+            root: loaded.root,
+            output: output.map(Path::to_path_buf),
+            with_html,
+            repo_diagnostics: loaded.diagnostics,
+            config_text: loaded.texts.get(crate::config::CONFIG_FILE).cloned(),
+            files,
+            sources: loaded.sources.into_iter().map(|f| (f.rel.clone(), f)).collect(),
+            assets: loaded.assets,
+            md_files: loaded.md_files,
+            theme_files: loaded.theme_files,
+            config,
+        })
+    }
+
+    /// Re-reads the given files (relative paths; missing ones are removed). Returns `false`
+    /// when the change needs a full re-read instead (settings, themes, an unknown kind of file).
+    pub fn refresh(&mut self, changed: &[String]) -> bool {
+        for rel in changed {
+            if rel == crate::config::CONFIG_FILE || rel.starts_with("themes/") {
+                return false;
+            }
+        }
+        for rel in changed {
+            let path = self.root.join(rel);
+            let exists = path.is_file();
+            match source::classify(rel) {
+                source::FileKind::Asset => {
+                    if exists {
+                        self.assets.insert(rel.clone());
+                    } else {
+                        self.assets.remove(rel);
+                    }
+                }
+                kind => {
+                    let register = matches!(kind, source::FileKind::Register);
+                    if !register {
+                        if exists {
+                            self.md_files.insert(rel.clone());
+                        } else {
+                            self.md_files.remove(rel);
+                        }
+                    }
+                    if exists {
+                        let file = SourceFile { rel: rel.clone(), path, register };
+                        let unit = read_unit(&file, &self.config, self.with_html);
+                        self.sources.insert(rel.clone(), file);
+                        self.files.insert(rel.clone(), unit);
+                    } else {
+                        self.sources.remove(rel);
+                        self.files.remove(rel);
+                    }
+                }
+            }
+        }
+        true
+    }
+
+    /// Resolves the graph and runs the checks over what was read.
+    pub fn compile(&self) -> Compiled {
+        let mut diagnostics = self.repo_diagnostics.clone();
+        let mut docs = Vec::new();
+        let mut bodies = Vec::new();
+        let mut texts = SourceTexts::new();
+        if let Some(t) = &self.config_text {
+            texts.insert(crate::config::CONFIG_FILE.into(), t.clone());
+        }
+        for (rel, unit) in &self.files {
+            diagnostics.extend(unit.diagnostics.iter().cloned());
+            if let Some(t) = &unit.text {
+                texts.insert(rel.clone(), t.clone());
+            }
+            for (d, b) in unit.docs.iter().zip(&unit.bodies) {
+                let mut d = d.clone();
+                d.source_index = bodies.len();
+                bodies.push(b.clone());
+                docs.push(d);
+            }
+        }
+        let today = self.config.build_date.unwrap_or_else(today);
+        let (aims, graph_diags) =
+            Aims::build(self.config.clone(), Catalog::builtin(), today, docs, &self.assets, &self.md_files);
+        diagnostics.extend(graph_diags);
+        diagnostics.extend(crate::check::run(&aims));
+        diagnostic::sort(&mut diagnostics);
+        Compiled { root: self.root.clone(), aims, bodies, theme_files: self.theme_files.clone(), texts, diagnostics }
+    }
+}
+
 /// Loads, types, resolves and checks the repository at `src`. `with_html` also renders bodies
 /// (the build needs them; `check` does not).
 pub fn compile(src: &Path, output: Option<&Path>, with_html: bool) -> anyhow::Result<Compiled> {
-    let loaded = source::load(src, output)?;
-    let mut diagnostics = loaded.diagnostics;
-
-    let typed: Vec<(Option<document::Document>, Vec<Diagnostic>, CompiledBody)> = loaded
-        .records
-        .par_iter()
-        .enumerate()
-        .map(|(i, record)| {
-            let (doc, diags) = document::from_record(record);
-            let body = match &doc {
-                Some(d) => markdown::compile(record.body(), record.body_line, Some(&d.title), with_html),
-                None => CompiledBody::default(),
-            };
-            (
-                doc.map(|mut d| {
-                    d.source_index = i;
-                    d
-                }),
-                diags,
-                body,
-            )
-        })
-        .collect();
-    let mut docs = Vec::with_capacity(typed.len());
-    let mut bodies = Vec::with_capacity(typed.len());
-    for (doc, diags, mut body) in typed {
-        diagnostics.extend(diags);
-        if let Some(mut d) = doc {
-            d.body_refs = std::mem::take(&mut body.refs);
-            d.anchors = std::mem::take(&mut body.anchors);
-            docs.push(d);
-        }
-        bodies.push(body);
-    }
-
-    let today = loaded.config.build_date.unwrap_or_else(today);
-    let (aims, graph_diags) = Aims::build(
-        loaded.config,
-        Catalog::builtin(),
-        today,
-        docs,
-        &loaded.assets,
-        &loaded.md_files,
-    );
-    diagnostics.extend(graph_diags);
-    diagnostics.extend(crate::check::run(&aims));
-    diagnostic::sort(&mut diagnostics);
-    Ok(Compiled {
-        root: loaded.root,
-        aims,
-        bodies,
-        theme_files: loaded.theme_files,
-        texts: loaded.texts,
-        diagnostics,
-    })
+    Ok(Workspace::open(src, output, with_html)?.compile())
 }
 
 /// Today's date in local time (UTC when the offset cannot be known).
 pub fn today() -> time::Date {
-    time::OffsetDateTime::now_local()
-        .unwrap_or_else(|_| time::OffsetDateTime::now_utc())
-        .date()
+    time::OffsetDateTime::now_local().unwrap_or_else(|_| time::OffsetDateTime::now_utc()).date()
 }

@@ -12,7 +12,7 @@ use crate::model::{Aims, Details, Document, ReviewState};
 pub struct Shared<'a> {
     pub aims: &'a Aims,
     pub links: &'a [DocLink],
-    pub bodies: &'a [CompiledBody],
+    pub bodies: &'a [std::sync::Arc<CompiledBody>],
 }
 
 impl Shared<'_> {

@@ -8,7 +8,6 @@ use std::collections::{BTreeSet, HashMap};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use rayon::prelude::*;
 use serde_yaml_ng::{Mapping, Value};
 
 use crate::config::{self, Config, CONFIG_FILE};
@@ -72,7 +71,8 @@ impl Record {
 pub struct Loaded {
     pub root: PathBuf,
     pub config: Config,
-    pub records: Vec<Record>,
+    /// Documents and registers to read (not yet read: see `load_file`).
+    pub sources: Vec<SourceFile>,
     /// Every non-document file (relative path), linkable and copied when referenced.
     pub assets: BTreeSet<String>,
     /// Every Markdown file seen, documents or not (to tell "not a document" from "missing").
@@ -83,10 +83,41 @@ pub struct Loaded {
     pub diagnostics: Vec<Diagnostic>,
 }
 
-enum FileKind {
+/// A document or register file of the repository.
+#[derive(Debug, Clone)]
+pub struct SourceFile {
+    pub rel: String,
+    pub path: PathBuf,
+    pub register: bool,
+}
+
+pub enum FileKind {
     Document,
     Register,
     Asset,
+}
+
+/// What a repository file is, by its relative path.
+pub fn classify(rel: &str) -> FileKind {
+    let lower = rel.to_ascii_lowercase();
+    if lower.ends_with(".md") {
+        FileKind::Document
+    } else if lower.starts_with("registers/")
+        && (lower.ends_with(".csv") || lower.ends_with(".yaml") || lower.ends_with(".yml"))
+    {
+        FileKind::Register
+    } else {
+        FileKind::Asset
+    }
+}
+
+/// Reads and splits one document or register file.
+pub fn load_file(file: &SourceFile, config: &Config) -> LoadResult {
+    if file.register {
+        register::load(&file.rel, &file.path, config)
+    } else {
+        load_document(&file.rel, &file.path)
+    }
 }
 
 /// Reads the repository at `root`. I/O failures on the root itself are errors for the caller;
@@ -195,17 +226,10 @@ pub fn load(root: &Path, output: Option<&Path>) -> anyhow::Result<Loaded> {
         if rel == CONFIG_FILE {
             continue;
         }
-        let lower = rel.to_ascii_lowercase();
-        let kind = if lower.ends_with(".md") {
+        let kind = classify(&rel);
+        if matches!(kind, FileKind::Document) {
             loaded.md_files.insert(rel.clone());
-            FileKind::Document
-        } else if lower.starts_with("registers/")
-            && (lower.ends_with(".csv") || lower.ends_with(".yaml") || lower.ends_with(".yml"))
-        {
-            FileKind::Register
-        } else {
-            FileKind::Asset
-        };
+        }
         files.push((rel, path.to_path_buf(), kind));
     }
     if let Some(dir) = theme_dir {
@@ -236,23 +260,14 @@ pub fn load(root: &Path, output: Option<&Path>) -> anyhow::Result<Loaded> {
         }
     }
 
-    let config = &loaded.config;
-    let results: Vec<LoadResult> = files
-        .par_iter()
-        .filter(|(_, _, kind)| !matches!(kind, FileKind::Asset))
-        .map(|(rel, path, kind)| match kind {
-            FileKind::Document => load_document(rel, path),
-            FileKind::Register => register::load(rel, path, config),
-            FileKind::Asset => unreachable!(),
+    loaded.sources = files
+        .iter()
+        .filter_map(|(rel, path, kind)| match kind {
+            FileKind::Document => Some(SourceFile { rel: rel.clone(), path: path.clone(), register: false }),
+            FileKind::Register => Some(SourceFile { rel: rel.clone(), path: path.clone(), register: true }),
+            FileKind::Asset => None,
         })
         .collect();
-    for (records, diags, text) in results {
-        loaded.records.extend(records);
-        loaded.diagnostics.extend(diags);
-        if let Some((rel, text)) = text {
-            loaded.texts.insert(rel, text);
-        }
-    }
     loaded.assets = files
         .into_iter()
         .filter(|(_, _, k)| matches!(k, FileKind::Asset))
