@@ -13,6 +13,7 @@ pub mod model;
 pub mod output;
 pub mod pipeline;
 pub mod render;
+pub mod serve;
 pub mod source;
 
 /// Runs the loader on one in-memory file the way a build would: UTF-8 decoding, frontmatter

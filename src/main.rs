@@ -57,6 +57,31 @@ with file, line and column; warnings are printed and the portal is published.")]
         #[arg(short, long, value_name = "OUT")]
         output: Option<PathBuf>,
     },
+    /// Build, serve on 127.0.0.1, rebuild on save and reload the browser
+    #[command(
+        long_about = "Build the portal into a private preview folder, serve it, watch the source and rebuild on \
+every save; open pages reload by themselves. A save that breaks the build keeps the last good
+version on screen with the errors in an overlay (and in the terminal); the next good save clears
+it. The preview never touches SRC/public."
+    )]
+    Serve {
+        /// The AIMS repository
+        #[arg(default_value = ".")]
+        src: PathBuf,
+        /// Port to listen on (0 picks a free one)
+        #[arg(short, long, default_value_t = 4242)]
+        port: u16,
+        /// Address to bind; anything but loopback exposes the portal to the network
+        #[arg(long, default_value = "127.0.0.1")]
+        bind: std::net::IpAddr,
+        /// Milliseconds of quiet after a change before rebuilding
+        #[arg(long, default_value_t = 50, value_name = "MS")]
+        debounce: u64,
+        /// Poll the file system every MS milliseconds instead of using change events
+        /// (network drives, some containers)
+        #[arg(long, value_name = "MS", num_args = 0..=1, default_missing_value = "500")]
+        poll: Option<u64>,
+    },
     /// Validate the source without writing anything
     #[command(long_about = "Validate the source without writing anything.\n\n\
 Reports syntax and type errors, unresolved references, duplicate ids, Statement of Applicability
@@ -81,6 +106,20 @@ fn main() -> ExitCode {
         Command::Init { dir } => cmd::init::run(dir),
         Command::Build { src, output } => cmd::build::run(src, output.as_deref()),
         Command::Check { src, format, strict } => cmd::check::run(src, *format, *strict),
+        Command::Serve {
+            src,
+            port,
+            bind,
+            debounce,
+            poll,
+        } => aimsbook::serve::run(aimsbook::serve::ServeOptions {
+            src: src.clone(),
+            bind: *bind,
+            port: *port,
+            debounce: std::time::Duration::from_millis(*debounce),
+            poll: poll.map(std::time::Duration::from_millis),
+            workers: 8,
+        }),
     };
     match result {
         Ok(code) => ExitCode::from(code as u8),

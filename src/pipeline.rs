@@ -60,7 +60,10 @@ pub struct Workspace {
 
 fn read_unit(file: &SourceFile, config: &Config, with_html: bool) -> FileUnit {
     let (records, mut diagnostics, text) = source::load_file(file, config);
-    let mut unit = FileUnit { text: text.map(|(_, t)| t), ..Default::default() };
+    let mut unit = FileUnit {
+        text: text.map(|(_, t)| t),
+        ..Default::default()
+    };
     for record in &records {
         let (doc, diags) = document::from_record(record);
         diagnostics.extend(diags);
@@ -81,8 +84,11 @@ impl Workspace {
     pub fn open(src: &Path, output: Option<&Path>, with_html: bool) -> anyhow::Result<Workspace> {
         let loaded = source::load(src, output)?;
         let config = loaded.config;
-        let files: BTreeMap<String, FileUnit> =
-            loaded.sources.par_iter().map(|f| (f.rel.clone(), read_unit(f, &config, with_html))).collect();
+        let files: BTreeMap<String, FileUnit> = loaded
+            .sources
+            .par_iter()
+            .map(|f| (f.rel.clone(), read_unit(f, &config, with_html)))
+            .collect();
         Ok(Workspace {
             root: loaded.root,
             output: output.map(Path::to_path_buf),
@@ -103,6 +109,17 @@ impl Workspace {
     pub fn refresh(&mut self, changed: &[String]) -> bool {
         for rel in changed {
             if rel == crate::config::CONFIG_FILE || rel.starts_with("themes/") {
+                return false;
+            }
+            // A folder created, renamed or removed: re-walk rather than guess what moved.
+            let prefix = format!("{rel}/");
+            if self.root.join(rel).is_dir()
+                || self
+                    .sources
+                    .keys()
+                    .chain(self.assets.iter())
+                    .any(|k| k.starts_with(&prefix))
+            {
                 return false;
             }
         }
@@ -127,7 +144,11 @@ impl Workspace {
                         }
                     }
                     if exists {
-                        let file = SourceFile { rel: rel.clone(), path, register };
+                        let file = SourceFile {
+                            rel: rel.clone(),
+                            path,
+                            register,
+                        };
                         let unit = read_unit(&file, &self.config, self.with_html);
                         self.sources.insert(rel.clone(), file);
                         self.files.insert(rel.clone(), unit);
@@ -163,12 +184,25 @@ impl Workspace {
             }
         }
         let today = self.config.build_date.unwrap_or_else(today);
-        let (aims, graph_diags) =
-            Aims::build(self.config.clone(), Catalog::builtin(), today, docs, &self.assets, &self.md_files);
+        let (aims, graph_diags) = Aims::build(
+            self.config.clone(),
+            Catalog::builtin(),
+            today,
+            docs,
+            &self.assets,
+            &self.md_files,
+        );
         diagnostics.extend(graph_diags);
         diagnostics.extend(crate::check::run(&aims));
         diagnostic::sort(&mut diagnostics);
-        Compiled { root: self.root.clone(), aims, bodies, theme_files: self.theme_files.clone(), texts, diagnostics }
+        Compiled {
+            root: self.root.clone(),
+            aims,
+            bodies,
+            theme_files: self.theme_files.clone(),
+            texts,
+            diagnostics,
+        }
     }
 }
 
@@ -180,5 +214,7 @@ pub fn compile(src: &Path, output: Option<&Path>, with_html: bool) -> anyhow::Re
 
 /// Today's date in local time (UTC when the offset cannot be known).
 pub fn today() -> time::Date {
-    time::OffsetDateTime::now_local().unwrap_or_else(|_| time::OffsetDateTime::now_utc()).date()
+    time::OffsetDateTime::now_local()
+        .unwrap_or_else(|_| time::OffsetDateTime::now_utc())
+        .date()
 }

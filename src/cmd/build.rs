@@ -37,7 +37,14 @@ pub fn run(src: &Path, out: Option<&Path>) -> anyhow::Result<i32> {
         return Ok(EXIT_FINDINGS);
     }
     let out_dir = output_dir(&compiled, out);
-    let stats = publish(&compiled, &out_dir, &RenderOptions { live_reload: false })?;
+    let stats = publish(
+        &compiled,
+        &out_dir,
+        &RenderOptions {
+            live_reload: false,
+            atomic_files: false,
+        },
+    )?;
     let (_, warnings) = diagnostic::count(&compiled.diagnostics);
     let warn = if warnings > 0 {
         format!(" ({warnings} warning{})", if warnings == 1 { "" } else { "s" })

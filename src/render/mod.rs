@@ -19,6 +19,20 @@ use crate::pipeline::Compiled;
 pub struct RenderOptions {
     /// Inject the live-reload script (serve only; never in `build` output).
     pub live_reload: bool,
+    /// Write each file to a temporary name and rename it into place, so a server reading the
+    /// folder never sees a half-written page (serve writes into the folder it serves).
+    pub atomic_files: bool,
+}
+
+/// Which pages to render.
+pub enum PageSet {
+    All,
+    /// These documents' pages, and the overview pages (dashboard, matrices, registers, clause
+    /// and control pages) when `overview` is set.
+    Some {
+        docs: Vec<usize>,
+        overview: bool,
+    },
 }
 
 #[derive(Debug, Default)]
@@ -97,8 +111,18 @@ pub fn root_of(page: &str) -> String {
     "../".repeat(page.matches('/').count())
 }
 
-/// Renders and writes the whole portal into `out` (an empty staging folder).
+/// Renders and writes the whole portal into `out`.
 pub fn render_site(compiled: &Compiled, out: &Path, opts: &RenderOptions) -> anyhow::Result<RenderStats> {
+    render_pages(compiled, out, opts, &PageSet::All)
+}
+
+/// Renders and writes the pages of `set` (and the theme's static files) into `out`.
+pub fn render_pages(
+    compiled: &Compiled,
+    out: &Path,
+    opts: &RenderOptions,
+    set: &PageSet,
+) -> anyhow::Result<RenderStats> {
     let aims = &compiled.aims;
     let theme = theme::Theme::load(&compiled.theme_files, aims, opts.live_reload)?;
     let links = doc_links(aims);
@@ -114,22 +138,29 @@ pub fn render_site(compiled: &Compiled, out: &Path, opts: &RenderOptions) -> any
     theme.write_static(out)?;
 
     // Each job renders one page; they share nothing mutable, so they run in parallel.
-    let mut jobs: Vec<Job> = vec![
-        Job::Dashboard,
-        Job::Documents,
-        Job::Clauses,
-        Job::Controls,
-        Job::Systems,
-        Job::Risks,
-    ];
-    jobs.extend((0..aims.docs.len()).map(Job::Doc));
-    jobs.extend((0..aims.catalog.clauses.len()).map(Job::Clause));
-    jobs.extend((0..aims.catalog.iso.controls.len()).map(Job::Control));
+    let (doc_jobs, overview) = match set {
+        PageSet::All => ((0..aims.docs.len()).collect::<Vec<_>>(), true),
+        PageSet::Some { docs, overview } => (docs.clone(), *overview),
+    };
+    let mut jobs: Vec<Job> = Vec::new();
+    if overview {
+        jobs.extend([
+            Job::Dashboard,
+            Job::Documents,
+            Job::Clauses,
+            Job::Controls,
+            Job::Systems,
+            Job::Risks,
+        ]);
+        jobs.extend((0..aims.catalog.clauses.len()).map(Job::Clause));
+        jobs.extend((0..aims.catalog.iso.controls.len()).map(Job::Control));
+    }
+    jobs.extend(doc_jobs.into_iter().filter(|&i| i < aims.docs.len()).map(Job::Doc));
     let pages = jobs.len();
     jobs.par_iter().try_for_each(|job| -> anyhow::Result<()> {
         let emit = |path: String, template: &str, context: &dyn erased::Context| -> anyhow::Result<()> {
             let html = theme.render_value(template, &path, context.to_value()?)?;
-            std::fs::write(out.join(&path), html).with_context(|| format!("writing {path}"))
+            write_page(&out.join(&path), html.as_bytes(), opts.atomic_files).with_context(|| format!("writing {path}"))
         };
         match *job {
             Job::Dashboard => emit("index.html".into(), "dashboard.html", &matrices::dashboard(&ctx))?,
@@ -180,6 +211,15 @@ mod erased {
             tera::Context::from_serialize(self).map_err(|e| anyhow::anyhow!("preparing a page: {e}"))
         }
     }
+}
+
+fn write_page(path: &Path, bytes: &[u8], atomic: bool) -> std::io::Result<()> {
+    if !atomic {
+        return std::fs::write(path, bytes);
+    }
+    let tmp = path.with_extension(format!("html{}", crate::output::TEMP_MARKER));
+    std::fs::write(&tmp, bytes)?;
+    std::fs::rename(&tmp, path)
 }
 
 enum Job {

@@ -263,8 +263,16 @@ pub fn load(root: &Path, output: Option<&Path>) -> anyhow::Result<Loaded> {
     loaded.sources = files
         .iter()
         .filter_map(|(rel, path, kind)| match kind {
-            FileKind::Document => Some(SourceFile { rel: rel.clone(), path: path.clone(), register: false }),
-            FileKind::Register => Some(SourceFile { rel: rel.clone(), path: path.clone(), register: true }),
+            FileKind::Document => Some(SourceFile {
+                rel: rel.clone(),
+                path: path.clone(),
+                register: false,
+            }),
+            FileKind::Register => Some(SourceFile {
+                rel: rel.clone(),
+                path: path.clone(),
+                register: true,
+            }),
             FileKind::Asset => None,
         })
         .collect();

@@ -1,0 +1,332 @@
+//! `aimsbook serve`: build, serve on loopback, watch, rebuild what changed, push a reload.
+//! A failing rebuild keeps the last good portal and shows the errors in an overlay.
+
+pub mod http;
+pub mod watch;
+
+use std::collections::BTreeSet;
+use std::net::IpAddr;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::mpsc::{channel, Sender};
+use std::sync::{Arc, Mutex, RwLock};
+use std::time::{Duration, Instant};
+
+use anyhow::Context as _;
+use serde::Serialize;
+
+use crate::cmd::print_for_build;
+use crate::diagnostic::Diagnostic;
+use crate::model::Document;
+use crate::pipeline::{Compiled, Workspace};
+use crate::render::{self, PageSet, RenderOptions};
+
+pub struct ServeOptions {
+    pub src: PathBuf,
+    pub bind: IpAddr,
+    pub port: u16,
+    pub debounce: Duration,
+    pub poll: Option<Duration>,
+    pub workers: usize,
+}
+
+/// What the server threads share.
+pub struct State {
+    pub out_dir: PathBuf,
+    errors: RwLock<Vec<Diagnostic>>,
+    build: AtomicU64,
+    portal_built: AtomicBool,
+    clients: Mutex<Vec<Sender<String>>>,
+    session: String,
+}
+
+#[derive(Serialize)]
+struct EventData<'a> {
+    build: String,
+    errors: &'a [Diagnostic],
+}
+
+impl State {
+    fn build_id(&self) -> String {
+        format!("{}-{}", self.session, self.build.load(Ordering::SeqCst))
+    }
+
+    pub fn has_portal(&self) -> bool {
+        self.portal_built.load(Ordering::SeqCst)
+    }
+
+    pub fn errors_json(&self) -> String {
+        serde_json::to_string(&*self.errors.read().unwrap_or_else(|e| e.into_inner())).unwrap_or_else(|_| "[]".into())
+    }
+
+    fn event(&self, name: &str) -> String {
+        let errors = self.errors.read().unwrap_or_else(|e| e.into_inner());
+        let data = serde_json::to_string(&EventData {
+            build: self.build_id(),
+            errors: &errors,
+        })
+        .unwrap_or_default();
+        format!("event: {name}\ndata: {data}\n\n")
+    }
+
+    fn broadcast(&self, name: &str) {
+        let msg = self.event(name);
+        let mut clients = self.clients.lock().unwrap_or_else(|e| e.into_inner());
+        clients.retain(|c| c.send(msg.clone()).is_ok());
+    }
+}
+
+fn summary(d: &Document) -> (&str, &str, &str, Option<&str>) {
+    (&d.id, &d.title, &d.doc_type, d.status.as_deref())
+}
+
+/// Decides which pages a change touches: a body-only edit re-renders the edited documents and
+/// those whose backlinks changed; anything else (frontmatter, files added or removed) re-renders
+/// everything, because titles and statuses appear on matrices, registers and other pages.
+fn pages_to_render(
+    before: &Compiled,
+    after: &Compiled,
+    changed_docs: &BTreeSet<String>,
+    frontmatter_changed: bool,
+) -> PageSet {
+    if frontmatter_changed || before.aims.docs.len() != after.aims.docs.len() {
+        return PageSet::All;
+    }
+    let mut ids: BTreeSet<&str> = BTreeSet::new();
+    for id in changed_docs {
+        let (Some(&b), Some(&a)) = (before.aims.by_id.get(id), after.aims.by_id.get(id)) else {
+            return PageSet::All;
+        };
+        if summary(&before.aims.docs[b]) != summary(&after.aims.docs[a]) {
+            return PageSet::All;
+        }
+        ids.insert(id);
+        // Documents gaining or losing a backlink from this one.
+        let targets = |c: &Compiled, i: usize| -> BTreeSet<String> {
+            c.aims.body_targets[i]
+                .iter()
+                .filter_map(|t| match t {
+                    crate::model::refs::Target::Doc { index, .. } => Some(c.aims.docs[*index].id.clone()),
+                    _ => None,
+                })
+                .collect()
+        };
+        let (old, new) = (targets(before, b), targets(after, a));
+        for t in old.symmetric_difference(&new) {
+            if let Some((k, _)) = after.aims.by_id.get_key_value(t.as_str()) {
+                ids.insert(k.as_str());
+            }
+        }
+    }
+    let docs = ids.iter().filter_map(|id| after.aims.by_id.get(*id).copied()).collect();
+    PageSet::Some { docs, overview: false }
+}
+
+/// Documents of a file, without what the Markdown pass found (to compare frontmatter only).
+fn frontmatter_of(ws: &Workspace, rel: &str) -> Option<Vec<String>> {
+    ws.files.get(rel).map(|u| {
+        u.docs
+            .iter()
+            .map(|d| {
+                let mut d = d.clone();
+                d.body_refs.clear();
+                d.anchors.clear();
+                format!("{d:?}")
+            })
+            .collect()
+    })
+}
+
+fn remove_stale_pages(out: &Path, compiled: &Compiled) {
+    let keep: BTreeSet<String> = compiled.aims.docs.iter().map(|d| format!("{}.html", d.id)).collect();
+    if let Ok(entries) = std::fs::read_dir(out.join("docs")) {
+        for e in entries.flatten() {
+            let name = e.file_name().to_string_lossy().to_string();
+            if name != "index.html" && name.ends_with(".html") && !keep.contains(&name) {
+                let _ = std::fs::remove_file(e.path());
+            }
+        }
+    }
+}
+
+fn render_into(out: &Path, compiled: &Compiled, set: &PageSet) -> anyhow::Result<usize> {
+    let opts = RenderOptions {
+        live_reload: true,
+        atomic_files: true,
+    };
+    let stats = render::render_pages(compiled, out, &opts, set)?;
+    if matches!(set, PageSet::All) {
+        remove_stale_pages(out, compiled);
+    }
+    Ok(stats.pages)
+}
+
+pub fn run(opts: ServeOptions) -> anyhow::Result<i32> {
+    let out = tempfile::Builder::new()
+        .prefix("aimsbook-serve-")
+        .tempdir()
+        .context("creating the preview folder")?;
+    let started = Instant::now();
+    let mut ws = Workspace::open(&opts.src, None, true)?;
+    let mut current = ws.compile();
+    print_for_build(&current.diagnostics, &current.texts);
+
+    let state = Arc::new(State {
+        out_dir: out.path().to_path_buf(),
+        errors: RwLock::new(Vec::new()),
+        build: AtomicU64::new(1),
+        portal_built: AtomicBool::new(false),
+        clients: Mutex::new(Vec::new()),
+        session: format!(
+            "{}-{}",
+            std::process::id(),
+            std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map(|d| d.as_millis())
+                .unwrap_or(0)
+        ),
+    });
+    if current.has_errors() {
+        *state.errors.write().unwrap_or_else(|e| e.into_inner()) =
+            current.diagnostics.iter().filter(|d| d.is_error()).cloned().collect();
+        eprintln!("the first build failed: fix the errors above; the browser shows them too");
+    } else {
+        let pages = render_into(out.path(), &current, &PageSet::All)?;
+        state.portal_built.store(true, Ordering::SeqCst);
+        eprintln!("built {pages} pages in {} ms", started.elapsed().as_millis());
+    }
+
+    let addr = std::net::SocketAddr::new(opts.bind, opts.port);
+    let server = tiny_http::Server::http(addr).map_err(|e| {
+        anyhow::anyhow!(
+            "cannot listen on {addr}: {e}\n  help: another program may use port {}; try --port {}",
+            opts.port,
+            opts.port.wrapping_add(1).max(1024)
+        )
+    })?;
+    let server = Arc::new(server);
+    let local = server
+        .server_addr()
+        .to_ip()
+        .map(|a| a.to_string())
+        .unwrap_or_else(|| addr.to_string());
+    if !opts.bind.is_loopback() {
+        eprintln!(
+            "warning: serving on {} — anyone who can reach this machine can read the portal",
+            opts.bind
+        );
+    }
+    println!("serving {} at http://{local}/ (Ctrl-C to stop)", opts.src.display());
+
+    let stop = Arc::new(AtomicBool::new(false));
+    {
+        let stop = stop.clone();
+        let server = server.clone();
+        let _ = ctrlc::set_handler(move || {
+            stop.store(true, Ordering::SeqCst);
+            server.unblock();
+        });
+    }
+    let mut workers = Vec::new();
+    for _ in 0..opts.workers.max(1) {
+        let server = server.clone();
+        let state = state.clone();
+        workers.push(std::thread::spawn(move || {
+            while let Ok(mut request) = server.recv() {
+                if request.url() == "/__aimsbook/events" {
+                    http::discard_body(&mut request);
+                    let (tx, rx) = channel();
+                    state.clients.lock().unwrap_or_else(|e| e.into_inner()).push(tx);
+                    let hello = state.event("hello");
+                    std::thread::spawn(move || http::event_stream(request, rx, hello));
+                } else {
+                    http::handle(request, &state);
+                }
+            }
+        }));
+    }
+
+    let ignore = vec![ws.root.join(&ws.config.output)];
+    let watcher = watch::SourceWatcher::new(&ws.root, ignore, opts.poll)?;
+    let is_stopped = || stop.load(Ordering::SeqCst);
+    while let Some(changed) = watcher.next_batch(opts.debounce, &is_stopped) {
+        let t0 = Instant::now();
+        // Files that came and went within the batch (editors' and sed's temporaries) are noise.
+        let changed: Vec<String> = changed
+            .into_iter()
+            .filter(|r| {
+                ws.root.join(r).exists()
+                    || ws.sources.contains_key(r)
+                    || ws.assets.contains(r)
+                    || r == crate::config::CONFIG_FILE
+            })
+            .collect();
+        if changed.is_empty() {
+            continue;
+        }
+        let before: Vec<Option<Vec<String>>> = changed.iter().map(|r| frontmatter_of(&ws, r)).collect();
+        let incremental = ws.refresh(&changed);
+        if !incremental {
+            match Workspace::open(&opts.src, None, true) {
+                Ok(w) => ws = w,
+                Err(e) => {
+                    eprintln!("error: {e:#}");
+                    continue;
+                }
+            }
+        }
+        let next = ws.compile();
+        let label = match changed.len() {
+            0..=3 => changed.join(", "),
+            n => format!("{}, … ({n} files)", changed[..2].join(", ")),
+        };
+        if next.has_errors() {
+            print_for_build(&next.diagnostics, &next.texts);
+            *state.errors.write().unwrap_or_else(|e| e.into_inner()) =
+                next.diagnostics.iter().filter(|d| d.is_error()).cloned().collect();
+            state.broadcast("errors");
+            eprintln!("{label}: rebuild failed; still serving the last good version");
+            continue;
+        }
+        let frontmatter_changed = !incremental
+            || changed
+                .iter()
+                .zip(&before)
+                .any(|(r, b)| frontmatter_of(&ws, r) != *b || b.is_none() || !r.ends_with(".md"));
+        let changed_ids: BTreeSet<String> = changed
+            .iter()
+            .filter_map(|r| ws.files.get(r))
+            .flat_map(|u| u.docs.iter().map(|d| d.id.clone()))
+            .collect();
+        let set = if state.has_portal() {
+            pages_to_render(&current, &next, &changed_ids, frontmatter_changed)
+        } else {
+            PageSet::All
+        };
+        match render_into(out.path(), &next, &set) {
+            Ok(pages) => {
+                state.portal_built.store(true, Ordering::SeqCst);
+                state.errors.write().unwrap_or_else(|e| e.into_inner()).clear();
+                state.build.fetch_add(1, Ordering::SeqCst);
+                state.broadcast("reload");
+                let warnings = next.diagnostics.len();
+                let warn = if warnings > 0 {
+                    format!(", {warnings} warnings")
+                } else {
+                    String::new()
+                };
+                eprintln!(
+                    "{label}: rebuilt {pages} page{} in {:.1} ms{warn}",
+                    if pages == 1 { "" } else { "s" },
+                    t0.elapsed().as_secs_f64() * 1000.0
+                );
+                current = next;
+            }
+            Err(e) => eprintln!("error: {e:#}"),
+        }
+    }
+    server.unblock();
+    drop(workers);
+    eprintln!("stopped");
+    Ok(crate::cmd::EXIT_OK)
+}
