@@ -168,6 +168,10 @@ pub fn run(opts: ServeOptions) -> anyhow::Result<i32> {
         .context("creating the preview folder")?;
     let started = Instant::now();
     let mut ws = Workspace::open(&opts.src, None, true)?;
+    // Watch before the first build, so no edit made while it runs (or after the address is
+    // announced) is missed.
+    let ignore = vec![ws.root.join(&ws.config.output)];
+    let watcher = watch::SourceWatcher::new(&ws.root, ignore, opts.poll)?;
     let mut current = ws.compile();
     print_for_build(&current.diagnostics, &current.texts);
 
@@ -246,8 +250,6 @@ pub fn run(opts: ServeOptions) -> anyhow::Result<i32> {
         }));
     }
 
-    let ignore = vec![ws.root.join(&ws.config.output)];
-    let watcher = watch::SourceWatcher::new(&ws.root, ignore, opts.poll)?;
     let is_stopped = || stop.load(Ordering::SeqCst);
     while let Some(changed) = watcher.next_batch(opts.debounce, &is_stopped) {
         let t0 = Instant::now();
@@ -255,10 +257,14 @@ pub fn run(opts: ServeOptions) -> anyhow::Result<i32> {
         let changed: Vec<String> = changed
             .into_iter()
             .filter(|r| {
+                let prefix = format!("{r}/");
                 ws.root.join(r).exists()
-                    || ws.sources.contains_key(r)
-                    || ws.assets.contains(r)
                     || r == crate::config::CONFIG_FILE
+                    || ws
+                        .sources
+                        .keys()
+                        .chain(ws.assets.iter())
+                        .any(|k| k == r || k.starts_with(&prefix))
             })
             .collect();
         if changed.is_empty() {
