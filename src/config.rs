@@ -134,7 +134,8 @@ pub fn parse(text: &str) -> (Config, Vec<Diagnostic>) {
     (config, diags)
 }
 
-fn find_key_line(text: &str, key: &str) -> Option<usize> {
+/// Line of `key = …` in a TOML text.
+pub fn find_key_line(text: &str, key: &str) -> Option<usize> {
     text.lines()
         .position(|l| l.trim_start().starts_with(key) && l.trim_start()[key.len()..].trim_start().starts_with('='))
         .map(|i| i + 1)

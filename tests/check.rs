@@ -267,7 +267,6 @@ fn aims004_invalid_utf8_in_a_file_name_is_skipped() {
 }
 
 #[test]
-#[ignore = "BUG: AIMS004 for a non-UTF-8 file name reports the absolute path, not a path relative to SRC"]
 fn aims004_file_name_diagnostic_is_relative_to_the_source() {
     use std::os::unix::ffi::OsStrExt;
     let tmp = temp_repo(&[]);
@@ -297,7 +296,6 @@ fn aims005_yaml_syntax_error_with_line_and_column() {
 }
 
 #[test]
-#[ignore = "BUG: a duplicate frontmatter key is reported at the first frontmatter line (2:1), not at the duplicate `id:` (4:1)"]
 fn aims005_duplicate_key_points_at_the_duplicate() {
     let r = check("aims005-duplicate-key");
     let d = expect_line(&r, "AIMS005", "error", "policy.md", 4);
@@ -344,7 +342,6 @@ fn aims012_unknown_key_is_a_warning_with_did_you_mean() {
 }
 
 #[test]
-#[ignore = "BUG: an unknown key inside an SoA entry is reported as AIMS012 with severity error; AIMS012 is a warning everywhere else"]
 fn aims012_unknown_key_in_an_soa_entry_is_a_warning() {
     let r = check("aims012-unknown-soa-key");
     let d = expect_at(&r, "AIMS012", "warning", "soa.md", 6, 3);
@@ -505,7 +502,6 @@ fn aims037_list_names_an_entity_of_the_wrong_type() {
 }
 
 #[test]
-#[ignore = "BUG: AIMS037 and AIMS043–AIMS045 point at column 1 of the line, not at the id they are about"]
 fn entry_warnings_point_at_the_entry_column() {
     // `  - POL-1` on line 8: POL-1 starts at column 5 (AIMS036 on the same kind of list gets it right).
     let r = check("aims037-wrong-type");
@@ -675,7 +671,6 @@ fn aims060_malformed_register_rows() {
 }
 
 #[test]
-#[ignore = "BUG: a `\"` inside an unquoted CSV cell (12\" display) is reported as a quoted cell never closed, and the whole register is dropped"]
 fn aims060_quote_inside_an_unquoted_cell_is_not_an_open_quote() {
     let r = check("aims060-quote-inside-cell");
     let found: Vec<String> = diagnostics(&r)
@@ -713,7 +708,6 @@ fn aims070_bad_build_date_and_missing_theme() {
 }
 
 #[test]
-#[ignore = "BUG: AIMS070 for a missing theme folder has no line, though aims.toml names the theme on line 3"]
 fn aims070_missing_theme_points_at_the_theme_line() {
     let r = check("aims070-bad-settings");
     let d = expect_line(&r, "AIMS070", "error", "aims.toml", 3);
@@ -746,7 +740,6 @@ fn aims080_symlink_loop_and_link_out_of_the_tree() {
 }
 
 #[test]
-#[ignore = "BUG: rows of a CRLF CSV register (as Excel on Windows saves it) are reported one line too early, with columns taken from the previous line"]
 fn register_diagnostics_in_a_crlf_csv_have_the_right_line() {
     let tmp = temp_repo(&[(
         "registers/risks.csv",
@@ -781,7 +774,6 @@ fn register_diagnostics_in_an_lf_csv_have_the_right_line() {
 }
 
 #[test]
-#[ignore = "BUG: after a CSV cell spanning two lines, the row's later cells are placed on the row's first line at a column past its end"]
 fn register_cells_after_a_multiline_cell_point_at_their_own_line() {
     let tmp = temp_repo(&[(
         "registers/risks.csv",

@@ -51,12 +51,16 @@ fn soa_rules(aims: &Aims, out: &mut Vec<Diagnostic>) {
     }
     let soa = &aims.docs[aims.soa[0]];
     let soa_line = soa.id_position.0;
-    let entry_line = |id: &str| match &soa.details {
-        Details::Soa(entries) => entries
-            .iter()
-            .find(|e| e.control.text.rsplit(':').next() == Some(id))
-            .and_then(|e| e.control.line),
-        _ => None,
+    // Where the SoA entry of a control is written, to point warnings at it.
+    let entry_at = |d: Diagnostic, id: &str| -> Diagnostic {
+        let entry = match &soa.details {
+            Details::Soa(entries) => entries.iter().find(|e| e.control.text.rsplit(':').next() == Some(id)),
+            _ => None,
+        };
+        match entry.and_then(|e| Some((e.control.line?, e.control.column?, e.control.text.chars().count()))) {
+            Some((l, c, len)) => d.at(l, c).span(len),
+            None => d.at_line(soa_line),
+        }
     };
     for (c, control) in aims.catalog.iso.controls.iter().enumerate() {
         let implementing = aims.control_docs[c]
@@ -80,36 +84,42 @@ fn soa_rules(aims: &Aims, out: &mut Vec<Diagnostic>) {
             ),
             Some(a) => match a.applicable {
                 None => out.push(
-                    Diagnostic::warning(
-                        "AIMS045",
-                        soa.file.clone(),
-                        format!("the SoA does not say whether {} applies", control.id),
+                    entry_at(
+                        Diagnostic::warning(
+                            "AIMS045",
+                            soa.file.clone(),
+                            format!("the SoA does not say whether {} applies", control.id),
+                        ),
+                        &control.id,
                     )
-                    .at_line(entry_line(&control.id))
                     .help("add `applicable: true` or `applicable: false` to the entry"),
                 ),
                 Some(false) if a.justification.is_none() => out.push(
-                    Diagnostic::warning(
-                        "AIMS043",
-                        soa.file.clone(),
-                        format!("{} is excluded without a justification", control.id),
+                    entry_at(
+                        Diagnostic::warning(
+                            "AIMS043",
+                            soa.file.clone(),
+                            format!("{} is excluded without a justification", control.id),
+                        ),
+                        &control.id,
                     )
-                    .at_line(entry_line(&control.id))
                     .help(format!(
                         "add a justification to the SoA entry for {}: why the control is not needed",
                         control.id
                     )),
                 ),
                 Some(true) if !implementing => out.push(
-                    Diagnostic::warning(
-                        "AIMS044",
-                        soa.file.clone(),
-                        format!(
-                            "{} {} is applicable but no document implements it",
-                            control.id, control.title
+                    entry_at(
+                        Diagnostic::warning(
+                            "AIMS044",
+                            soa.file.clone(),
+                            format!(
+                                "{} {} is applicable but no document implements it",
+                                control.id, control.title
+                            ),
                         ),
+                        &control.id,
                     )
-                    .at_line(entry_line(&control.id))
                     .help(format!(
                         "list `{}` under `controls:` of the policy, procedure or record that implements it",
                         control.id

@@ -229,18 +229,32 @@ impl<'a> Reader<'a> {
                     .filter(|f| f.fract() == 0.0 && f.abs() < 1e15)
                     .map(|f| f as i64)
             }),
+            // Digits too long for a number are still a number, just far out of range.
+            Value::String(s)
+                if s.trim()
+                    .trim_start_matches(['-', '+'])
+                    .bytes()
+                    .all(|b| b.is_ascii_digit())
+                    && !s.trim().is_empty() =>
+            {
+                Some(
+                    s.trim()
+                        .parse::<i64>()
+                        .unwrap_or(if s.trim().starts_with('-') { i64::MIN } else { i64::MAX }),
+                )
+            }
             Value::String(s) => s.trim().parse::<i64>().ok(),
             _ => None,
         };
         let written = scalar_text(value);
         match n {
             Some(n) if (1..=5).contains(&n) => Some(n),
-            Some(n) => {
+            Some(_) => {
                 self.err(
                     "AIMS015",
                     key,
                     Some(&written),
-                    format!("{key} {n} is out of range"),
+                    format!("{key} {written} is out of range"),
                     "allowed values: 1–5 (1 = rare/negligible, 5 = almost certain/severe)".into(),
                 );
                 None
@@ -620,6 +634,10 @@ fn read_soa(r: &mut Reader) -> Vec<SoaEntry> {
                                 format!("unknown key `{other}` in the SoA entry for {control_id}"),
                                 help,
                             );
+                            // Unknown keys are warnings everywhere, as in the frontmatter itself.
+                            if let Some(last) = r.diags.last_mut() {
+                                last.severity = crate::diagnostic::Severity::Warning;
+                            }
                         }
                     }
                 }

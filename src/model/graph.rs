@@ -86,7 +86,7 @@ impl Aims {
         for (i, d) in docs.iter().enumerate() {
             if let Some(msg) = id_shape_problem(&d.id) {
                 diags.push(
-                    Diagnostic::error("AIMS022", d.file.clone(), format!("id `{}` {msg}", d.id))
+                    Diagnostic::error("AIMS022", d.file.clone(), format!("id `{}` {msg}", shorten(&d.id)))
                         .at_line(d.id_position.0)
                         .help("ids start with a letter and use letters, digits, `-`, `_` and `.`, e.g. POL-001"),
                 );
@@ -271,7 +271,8 @@ impl Aims {
                                             d.file.clone(),
                                             format!("`{}` in `{key}` is a {}, not a {t}", m.text, docs[j].doc_type),
                                         )
-                                        .at_line(m.line)
+                                        .at(m.line.unwrap_or(1), m.column.unwrap_or(1))
+                                        .span(m.text.chars().count())
                                         .help("move it to `related`, or point at the right entity"),
                                     );
                                 }
@@ -455,6 +456,15 @@ impl Aims {
     }
 }
 
+/// An id as shown in a message: long ones are cut, so one line stays one line.
+fn shorten(id: &str) -> String {
+    if id.chars().count() > 60 {
+        format!("{}…", id.chars().take(60).collect::<String>())
+    } else {
+        id.to_string()
+    }
+}
+
 fn place(d: &Document) -> String {
     match d.row_line {
         Some(l) => format!("{}:{l}", d.file),
@@ -527,7 +537,15 @@ fn unresolved_diag(d: &Document, r: &super::refs::BodyRef, u: &Unresolved, resol
                     None => "no document or register entity has this id".into(),
                 }
             };
-            ("AIMS030", format!("unresolved reference `{id}`"), help)
+            if id.is_empty() {
+                (
+                    "AIMS030",
+                    "empty reference".to_string(),
+                    "write the id to link to inside the brackets, e.g. [[POL-001]]".to_string(),
+                )
+            } else {
+                ("AIMS030", format!("unresolved reference `{}`", shorten(id)), help)
+            }
         }
         Unresolved::UnknownClause(c) => (
             "AIMS033",

@@ -24,10 +24,10 @@ pub enum Origin {
         frontmatter: std::ops::Range<usize>,
         frontmatter_line: usize,
     },
-    /// A register row: its line, and the 1-based column of each cell by key.
+    /// A register row: its first line, and the line and column of each cell by key.
     Row {
         line: usize,
-        columns: HashMap<String, usize>,
+        columns: HashMap<String, (usize, usize)>,
     },
 }
 
@@ -61,7 +61,10 @@ impl Record {
                 Some((l, c)) => (Some(l + frontmatter_line - 1), Some(c)),
                 None => (Some(frontmatter_line - 1), Some(1)),
             },
-            Origin::Row { line, columns } => (Some(*line), Some(columns.get(key).copied().unwrap_or(1))),
+            Origin::Row { line, columns } => {
+                let (l, c) = columns.get(key).copied().unwrap_or((*line, 1));
+                (Some(l), Some(c))
+            }
         }
     }
 }
@@ -158,6 +161,7 @@ pub fn load(root: &Path, output: Option<&Path>) -> anyhow::Result<Loaded> {
     let theme_dir = loaded.config.theme.as_ref().map(|t| root.join("themes").join(t));
 
     let mut files: Vec<(String, PathBuf, FileKind)> = Vec::new();
+    let mut outside: Vec<String> = Vec::new();
     let walker = walkdir::WalkDir::new(&root)
         .follow_links(true)
         .sort_by_file_name()
@@ -173,7 +177,16 @@ pub fn load(root: &Path, output: Option<&Path>) -> anyhow::Result<Loaded> {
             if e.depth() == 1 && name == "themes" && e.file_type().is_dir() {
                 return false;
             }
-            e.path() != output
+            if e.path() == output {
+                return false;
+            }
+            // A link (to a file or a whole folder) leading out of the repository is not followed:
+            // the portal must only ever publish what is in the repository.
+            if e.path_is_symlink() && !e.path().canonicalize().is_ok_and(|real| real.starts_with(&root)) {
+                outside.push(rel_path(&root, e.path()));
+                return false;
+            }
+            true
         });
     for entry in walker {
         let entry = match entry {
@@ -204,25 +217,13 @@ pub fn load(root: &Path, output: Option<&Path>) -> anyhow::Result<Loaded> {
             loaded.diagnostics.push(
                 Diagnostic::warning(
                     "AIMS004",
-                    path.to_string_lossy().to_string(),
+                    rel_path(&root, path),
                     "file name is not valid UTF-8; skipped",
                 )
                 .help("rename the file using UTF-8 characters"),
             );
             continue;
         };
-        if entry.path_is_symlink() {
-            match path.canonicalize() {
-                Ok(real) if real.starts_with(&root) => {}
-                _ => {
-                    loaded.diagnostics.push(
-                        Diagnostic::warning("AIMS080", rel, "symbolic link points outside the repository; skipped")
-                            .help("copy the file into the repository instead of linking to it"),
-                    );
-                    continue;
-                }
-            }
-        }
         if rel == CONFIG_FILE {
             continue;
         }
@@ -231,6 +232,12 @@ pub fn load(root: &Path, output: Option<&Path>) -> anyhow::Result<Loaded> {
             loaded.md_files.insert(rel.clone());
         }
         files.push((rel, path.to_path_buf(), kind));
+    }
+    for rel in outside {
+        loaded.diagnostics.push(
+            Diagnostic::warning("AIMS080", rel, "symbolic link points outside the repository; skipped")
+                .help("copy the file into the repository instead of linking to it"),
+        );
     }
     if let Some(dir) = theme_dir {
         if dir.is_dir() {
@@ -254,6 +261,12 @@ pub fn load(root: &Path, output: Option<&Path>) -> anyhow::Result<Loaded> {
                             .map(|n| n.to_string_lossy().to_string())
                             .unwrap_or_default()
                     ),
+                )
+                .at_line(
+                    loaded
+                        .texts
+                        .get(CONFIG_FILE)
+                        .and_then(|t| config::find_key_line(t, "theme")),
                 )
                 .help("create the folder or remove `theme` from aims.toml"),
             );
@@ -310,6 +323,25 @@ pub fn read_text(rel: &str, path: &Path) -> Result<String, Diagnostic> {
     decode_text(rel, bytes)
 }
 
+/// NUL is never text and HTML forbids it: it is replaced by U+FFFD, with a warning at the
+/// first one.
+pub fn scrub_nul(rel: &str, text: String) -> (String, Option<Diagnostic>) {
+    match text.find('\0') {
+        None => (text, None),
+        Some(pos) => {
+            let (line, col) = config::line_col(&text, pos);
+            let d = Diagnostic::warning(
+                "AIMS004",
+                rel,
+                "file contains NUL characters; they were replaced with \u{fffd}",
+            )
+            .at(line, col)
+            .help("remove the NUL characters (often left by a copy from a binary file or a broken export)");
+            (text.replace('\0', "\u{fffd}"), Some(d))
+        }
+    }
+}
+
 /// Decodes file bytes as UTF-8 (dropping a BOM), naming the first invalid byte's position.
 pub fn decode_text(rel: &str, bytes: Vec<u8>) -> Result<String, Diagnostic> {
     match String::from_utf8(bytes) {
@@ -339,6 +371,13 @@ fn load_document(rel: &str, path: &Path) -> LoadResult {
 
 /// Splits and parses one Markdown document already read into memory.
 pub fn document_from_text(rel: &str, text: String) -> LoadResult {
+    let (text, nul) = scrub_nul(rel, text);
+    let (records, mut diags, kept) = document_from_clean_text(rel, text);
+    diags.extend(nul);
+    (records, diags, kept)
+}
+
+fn document_from_clean_text(rel: &str, text: String) -> LoadResult {
     // Marker characters used by the renderer are never meaningful in a source file.
     let text: Arc<str> = if text.contains(crate::render::markdown::SLOT_CHARS) {
         Arc::from(text.replace(crate::render::markdown::SLOT_CHARS, "\u{fffd}"))
@@ -401,23 +440,94 @@ pub fn parse_yaml_mapping(rel: &str, yaml: &str, first_line: usize) -> Result<Ma
     if yaml.trim().is_empty() {
         return Ok(Mapping::new());
     }
-    match serde_yaml_ng::from_str::<Value>(yaml) {
-        Ok(Value::Mapping(m)) => Ok(m),
-        Ok(Value::Null) => Ok(Mapping::new()),
-        Ok(_) => Err(Box::new(
-            Diagnostic::error("AIMS006", rel, "frontmatter is not a set of `key: value` lines")
-                .at(first_line, 1)
-                .help("write one `key: value` per line, e.g. `id: POL-001`"),
-        )),
-        Err(e) => {
-            let (line, col) = e.location().map(|l| (l.line(), l.column())).unwrap_or((1, 1));
-            let msg = e.to_string();
-            let msg = msg.split(" at line ").next().unwrap_or(&msg).to_string();
-            Err(Box::new(
-                Diagnostic::error("AIMS005", rel, format!("YAML syntax error: {msg}"))
-                    .at(line + first_line - 1, col)
-                    .help("check indentation, quoting and `key: value` form on this line"),
-            ))
+    let mut text = std::borrow::Cow::Borrowed(yaml);
+    // Integers too large for any number type are kept as text, so the typed reader can say
+    // "out of range" about the key instead of the whole frontmatter failing.
+    for _ in 0..16 {
+        match serde_yaml_ng::from_str::<Value>(&text) {
+            Ok(Value::Mapping(m)) => return Ok(m),
+            Ok(Value::Null) => return Ok(Mapping::new()),
+            Ok(_) => {
+                return Err(Box::new(
+                    Diagnostic::error("AIMS006", rel, "frontmatter is not a set of `key: value` lines")
+                        .at(first_line, 1)
+                        .help("write one `key: value` per line, e.g. `id: POL-001`"),
+                ))
+            }
+            Err(e) => {
+                let msg = e.to_string();
+                if msg.contains("invalid type: integer") {
+                    if let Some(quoted) = e.location().and_then(|l| quote_number_at(&text, l.line(), l.column())) {
+                        text = std::borrow::Cow::Owned(quoted);
+                        continue;
+                    }
+                }
+                return Err(Box::new(yaml_error(rel, &text, first_line, &e)));
+            }
         }
     }
+    Err(Box::new(
+        Diagnostic::error("AIMS005", rel, "YAML could not be read").at(first_line, 1),
+    ))
+}
+
+fn yaml_error(rel: &str, yaml: &str, first_line: usize, e: &serde_yaml_ng::Error) -> Diagnostic {
+    let full = e.to_string();
+    let mut msg = full.split(" at line ").next().unwrap_or(&full).to_string();
+    let mut pos = e.location().map(|l| (l.line(), l.column()));
+    // Messages such as "… at position 18" carry a byte offset instead of a location.
+    if let Some((head, tail)) = msg.clone().split_once(" at position ") {
+        if let Ok(offset) = tail.trim().parse::<usize>() {
+            pos = pos.or(Some(config::line_col(yaml, offset)));
+            msg = head.to_string();
+        }
+    }
+    // A repeated key is reported at the mapping; point at the repetition instead.
+    if let Some(key) = msg
+        .strip_prefix("duplicate entry with key ")
+        .map(|k| k.trim_matches('"').to_string())
+    {
+        let lines: Vec<usize> = yaml
+            .lines()
+            .enumerate()
+            .filter(|(_, l)| {
+                l.split(':').next().map(|k| k.trim_end().trim_matches(['"', '\''])) == Some(key.as_str())
+                    && !l.starts_with([' ', '\t'])
+            })
+            .map(|(i, _)| i + 1)
+            .collect();
+        if let Some(&second) = lines.get(1) {
+            pos = Some((second, 1));
+        }
+        return Diagnostic::error("AIMS005", rel, format!("duplicate key `{key}`: it appears twice"))
+            .at(
+                pos.map(|p| p.0).unwrap_or(1) + first_line - 1,
+                pos.map(|p| p.1).unwrap_or(1),
+            )
+            .help("keep one of them; YAML keys must be unique");
+    }
+    let (line, col) = pos.unwrap_or((1, 1));
+    Diagnostic::error("AIMS005", rel, format!("YAML syntax error: {msg}"))
+        .at(line + first_line - 1, col)
+        .help("check indentation, quoting and `key: value` form on this line")
+}
+
+/// Wraps the number written at (line, column) in quotes, if there is one.
+fn quote_number_at(yaml: &str, line: usize, column: usize) -> Option<String> {
+    let mut offset = 0;
+    for (i, l) in yaml.split_inclusive('\n').enumerate() {
+        if i + 1 == line {
+            let start = offset + l.char_indices().nth(column.saturating_sub(1))?.0;
+            let end = start
+                + yaml[start..]
+                    .find(|c: char| !(c.is_ascii_digit() || c == '-' || c == '+'))
+                    .unwrap_or(yaml.len() - start);
+            if end == start {
+                return None;
+            }
+            return Some(format!("{}\"{}\"{}", &yaml[..start], &yaml[start..end], &yaml[end..]));
+        }
+        offset += l.len();
+    }
+    None
 }

@@ -28,6 +28,7 @@ pub fn load(rel: &str, path: &Path, config: &Config) -> LoadResult {
 
 /// Parses one register already read into memory.
 pub fn register_from_text(rel: &str, text: String, config: &Config) -> LoadResult {
+    let (text, nul) = super::scrub_nul(rel, text);
     let text: Arc<str> = Arc::from(text);
     let name = rel.strip_prefix("registers/").unwrap_or(rel);
     let declared = config.registers.get(name).cloned();
@@ -37,6 +38,8 @@ pub fn register_from_text(rel: &str, text: String, config: &Config) -> LoadResul
     } else {
         load_yaml(rel, &text, declared)
     };
+    let mut diags = diags;
+    diags.extend(nul);
     (records, diags, Some((rel.to_string(), text)))
 }
 
@@ -58,7 +61,7 @@ fn load_csv(rel: &str, text: &Arc<str>, declared: Option<String>) -> (Vec<Record
         b','
     };
     let list_separator = if delimiter == b';' { ',' } else { ';' };
-    if let Some((line, col)) = unbalanced_quote(text) {
+    if let Some((line, col)) = unbalanced_quote(text, delimiter) {
         diags.push(
             Diagnostic::error("AIMS060", rel, "a quoted cell is never closed")
                 .at(line, col)
@@ -99,7 +102,6 @@ fn load_csv(rel: &str, text: &Arc<str>, declared: Option<String>) -> (Vec<Record
         );
         return (vec![], diags);
     }
-    let header_cols = cell_columns(header_line, delimiter as char);
     let mut records = Vec::new();
     for row in reader.records() {
         let row = match row {
@@ -110,7 +112,12 @@ fn load_csv(rel: &str, text: &Arc<str>, declared: Option<String>) -> (Vec<Record
                 continue;
             }
         };
-        let line = row.position().map(|p| p.line() as usize).unwrap_or(1);
+        let mut start = row.position().map(|p| p.byte() as usize).unwrap_or(0).min(text.len());
+        // With CRLF endings the reader reports a record as starting at the previous `\n`.
+        while start < text.len() && matches!(text.as_bytes()[start], b'\r' | b'\n') {
+            start += 1;
+        }
+        let line = crate::config::line_col(text, start).0;
         if row.iter().all(|c| c.trim().is_empty()) {
             continue;
         }
@@ -126,14 +133,20 @@ fn load_csv(rel: &str, text: &Arc<str>, declared: Option<String>) -> (Vec<Record
             );
             continue;
         }
-        let raw_line = text.lines().nth(line - 1).unwrap_or("");
-        let cols = cell_columns(raw_line, delimiter as char);
+        // Where each cell starts, for diagnostics (cells may span lines when quoted).
+        let offsets = cell_offsets(text, start, delimiter);
         let mut fields = Mapping::new();
         let mut columns = HashMap::new();
         let mut body = None;
         for (i, (key, cell)) in headers.iter().zip(row.iter()).enumerate() {
             let cell = cell.trim();
-            columns.insert(key.clone(), cols.get(i).or(header_cols.get(i)).copied().unwrap_or(1));
+            columns.insert(
+                key.clone(),
+                offsets
+                    .get(i)
+                    .map(|&o| crate::config::line_col(text, o))
+                    .unwrap_or((line, 1)),
+            );
             if cell.is_empty() || key.is_empty() {
                 continue;
             }
@@ -163,7 +176,7 @@ fn row_record(
     text: &Arc<str>,
     fields: Mapping,
     line: usize,
-    columns: HashMap<String, usize>,
+    columns: HashMap<String, (usize, usize)>,
     body: Option<String>,
     list_separator: Option<char>,
     default_type: Option<String>,
@@ -188,34 +201,69 @@ fn row_record(
     }
 }
 
-/// Column (1-based, in characters) where each cell of a one-line record starts.
-fn cell_columns(line: &str, delimiter: char) -> Vec<usize> {
-    let mut cols = vec![1];
-    let mut in_quotes = false;
-    for (i, c) in line.chars().enumerate() {
-        if c == '"' {
-            in_quotes = !in_quotes;
-        } else if c == delimiter && !in_quotes {
-            cols.push(i + 2);
+/// Byte offsets where each cell of the record starting at `start` begins (RFC 4180 quoting:
+/// a quote opens a cell only at its start; `""` inside a quoted cell is a literal quote).
+fn cell_offsets(text: &str, start: usize, delimiter: u8) -> Vec<usize> {
+    let bytes = text.as_bytes();
+    let mut cells = vec![start];
+    let mut i = start;
+    let mut quoted = false;
+    let mut at_cell_start = true;
+    while i < bytes.len() {
+        let b = bytes[i];
+        if quoted {
+            if b == b'"' {
+                if bytes.get(i + 1) == Some(&b'"') {
+                    i += 1;
+                } else {
+                    quoted = false;
+                }
+            }
+        } else if b == b'"' && at_cell_start {
+            quoted = true;
+        } else if b == delimiter {
+            cells.push(i + 1);
+            at_cell_start = true;
+            i += 1;
+            continue;
+        } else if b == b'\n' || b == b'\r' {
+            break;
         }
+        at_cell_start = false;
+        i += 1;
     }
-    cols
+    cells
 }
 
 /// Position of a quote that opens a cell and is never closed, if any.
-fn unbalanced_quote(text: &str) -> Option<(usize, usize)> {
-    let mut open: Option<(usize, usize)> = None;
-    for (ln, line) in text.lines().enumerate() {
-        for (col, c) in line.chars().enumerate() {
-            if c == '"' {
-                open = match open {
-                    Some(_) => None,
-                    None => Some((ln + 1, col + 1)),
-                };
+fn unbalanced_quote(text: &str, delimiter: u8) -> Option<(usize, usize)> {
+    let bytes = text.as_bytes();
+    let mut open_at = None;
+    let mut at_cell_start = true;
+    let mut i = 0;
+    while i < bytes.len() {
+        let b = bytes[i];
+        match open_at {
+            Some(_) => {
+                if b == b'"' {
+                    if bytes.get(i + 1) == Some(&b'"') {
+                        i += 1;
+                    } else {
+                        open_at = None;
+                    }
+                }
+                at_cell_start = false;
+            }
+            None => {
+                if b == b'"' && at_cell_start {
+                    open_at = Some(i);
+                }
+                at_cell_start = b == delimiter || b == b'\n' || b == b'\r';
             }
         }
+        i += 1;
     }
-    open
+    open_at.map(|p| crate::config::line_col(text, p))
 }
 
 fn load_yaml(rel: &str, text: &Arc<str>, declared: Option<String>) -> (Vec<Record>, Vec<Diagnostic>) {
