@@ -38,6 +38,7 @@ pub fn load_one(rel: &str, bytes: &[u8]) -> Vec<diagnostic::Diagnostic> {
             let _ = render::markdown::fill_slots(&body.html, |_| render::markdown::SlotValue {
                 href: "x.html".into(),
                 title: "x".into(),
+                withheld: false,
             });
         }
     }

@@ -82,6 +82,30 @@ it. The preview never touches SRC/public."
         #[arg(long, value_name = "MS", num_args = 0..=1, default_missing_value = "500")]
         poll: Option<u64>,
     },
+    /// Pack the offline auditor bundle: portal, search, exports and a SHA-256 manifest in one zip
+    #[command(
+        long_about = "Pack the offline auditor bundle: one zip holding the portal (it works from disk, with no \
+network), its search index, the CSV and JSON exports, and manifest.json listing every file with its
+size and SHA-256, the build date and the source commit. Documents classified `confidential` are
+left out (and listed in the manifest) unless --include-confidential is given. With a pinned
+build_date the same input gives a byte-identical zip."
+    )]
+    Bundle {
+        /// The AIMS repository
+        #[arg(default_value = ".")]
+        src: PathBuf,
+        /// The zip to write [default: ./<organization>-aims-<build date>.zip]
+        #[arg(short, long, value_name = "FILE.zip")]
+        output: Option<PathBuf>,
+        /// Include documents classified `confidential`
+        #[arg(long)]
+        include_confidential: bool,
+    },
+    /// Check a bundle (zip or unpacked folder) against its manifest: any file changed, missing or added
+    Verify {
+        /// The bundle: FILE.zip or the folder it was unpacked to
+        bundle: PathBuf,
+    },
     /// Validate the source without writing anything
     #[command(long_about = "Validate the source without writing anything.\n\n\
 Reports syntax and type errors, unresolved references, duplicate ids, Statement of Applicability
@@ -106,6 +130,12 @@ fn main() -> ExitCode {
         Command::Init { dir } => cmd::init::run(dir),
         Command::Build { src, output } => cmd::build::run(src, output.as_deref()),
         Command::Check { src, format, strict } => cmd::check::run(src, *format, *strict),
+        Command::Bundle {
+            src,
+            output,
+            include_confidential,
+        } => cmd::bundle::run(src, output.as_deref(), *include_confidential),
+        Command::Verify { bundle } => cmd::bundle::verify(bundle),
         Command::Serve {
             src,
             port,

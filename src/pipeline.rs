@@ -13,6 +13,7 @@ use rayon::prelude::*;
 use crate::catalog::Catalog;
 use crate::config::Config;
 use crate::diagnostic::{self, Diagnostic, SourceTexts};
+use crate::model::refs::Withheld;
 use crate::model::{document, Aims, Document};
 use crate::render::markdown::{self, CompiledBody};
 use crate::source::{self, SourceFile};
@@ -25,6 +26,8 @@ pub struct Compiled {
     pub theme_files: Vec<(String, PathBuf)>,
     pub texts: SourceTexts,
     pub diagnostics: Vec<Diagnostic>,
+    /// Where the source came from (git), when known; set by the commands that publish.
+    pub provenance: Option<crate::source::git::Provenance>,
 }
 
 impl Compiled {
@@ -164,6 +167,13 @@ impl Workspace {
 
     /// Resolves the graph and runs the checks over what was read.
     pub fn compile(&self) -> Compiled {
+        self.compile_withholding(&|_| false).0
+    }
+
+    /// Like `compile`, leaving out the documents `withhold` selects: references to them resolve
+    /// to "withheld" instead of failing. Returns what was left out.
+    pub fn compile_withholding(&self, withhold: &dyn Fn(&Document) -> bool) -> (Compiled, Withheld) {
+        let mut withheld = Withheld::default();
         let mut diagnostics = self.repo_diagnostics.clone();
         let mut docs = Vec::new();
         let mut bodies = Vec::new();
@@ -177,6 +187,13 @@ impl Workspace {
                 texts.insert(rel.clone(), t.clone());
             }
             for (d, b) in unit.docs.iter().zip(&unit.bodies) {
+                if withhold(d) {
+                    withheld.ids.insert(d.id.clone());
+                    if d.row_line.is_none() {
+                        withheld.files.insert(d.file.clone());
+                    }
+                    continue;
+                }
                 let mut d = d.clone();
                 d.source_index = bodies.len();
                 bodies.push(b.clone());
@@ -191,18 +208,21 @@ impl Workspace {
             docs,
             &self.assets,
             &self.md_files,
+            &withheld,
         );
         diagnostics.extend(graph_diags);
         diagnostics.extend(crate::check::run(&aims));
         diagnostic::sort(&mut diagnostics);
-        Compiled {
+        let compiled = Compiled {
             root: self.root.clone(),
             aims,
             bodies,
             theme_files: self.theme_files.clone(),
             texts,
             diagnostics,
-        }
+            provenance: None,
+        };
+        (compiled, withheld)
     }
 }
 

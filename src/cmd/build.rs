@@ -27,7 +27,7 @@ pub fn publish(compiled: &Compiled, out: &Path, opts: &RenderOptions) -> anyhow:
 
 pub fn run(src: &Path, out: Option<&Path>) -> anyhow::Result<i32> {
     let started = Instant::now();
-    let compiled = pipeline::compile(src, out, true)?;
+    let mut compiled = pipeline::compile(src, out, true)?;
     print_for_build(&compiled.diagnostics, &compiled.texts);
     if compiled.has_errors() {
         eprintln!(
@@ -37,6 +37,7 @@ pub fn run(src: &Path, out: Option<&Path>) -> anyhow::Result<i32> {
         return Ok(EXIT_FINDINGS);
     }
     let out_dir = output_dir(&compiled, out);
+    compiled.provenance = crate::source::git::read(&compiled.root, Some(&compiled.aims.config.output));
     let stats = publish(
         &compiled,
         &out_dir,

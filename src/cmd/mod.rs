@@ -1,6 +1,7 @@
 //! One module per command. Commands are thin: they call the pipeline and report.
 
 pub mod build;
+pub mod bundle;
 pub mod check;
 pub mod init;
 

@@ -5,7 +5,7 @@ use std::collections::{BTreeSet, HashMap};
 use time::Date;
 
 use super::document::{Document, Mention};
-use super::refs::{RefKind, Resolver, Target, Unresolved};
+use super::refs::{RefKind, Resolver, Target, Unresolved, Withheld};
 use crate::catalog::Catalog;
 use crate::config::Config;
 use crate::diagnostic::{suggest, Diagnostic};
@@ -74,6 +74,7 @@ impl Aims {
         mut docs: Vec<Document>,
         assets: &BTreeSet<String>,
         md_files: &BTreeSet<String>,
+        withheld: &Withheld,
     ) -> (Aims, Vec<Diagnostic>) {
         let mut diags = Vec::new();
         docs.sort_by(|a, b| (&a.file, a.row_line).cmp(&(&b.file, b.row_line)));
@@ -150,6 +151,7 @@ impl Aims {
             by_path,
             assets,
             md_files,
+            withheld,
         };
 
         let mut body_targets = Vec::with_capacity(n);
@@ -204,7 +206,7 @@ impl Aims {
                         used_assets.insert(p.clone());
                     }
                     Target::Unresolved(u) => diags.push(unresolved_diag(d, r, u, &resolver)),
-                    Target::Clause(_) | Target::Control(_) => {}
+                    Target::Clause(_) | Target::Control(_) | Target::Withheld => {}
                 }
                 targets.push(t);
             }
@@ -261,6 +263,9 @@ impl Aims {
             ] {
                 let mut v = Vec::new();
                 for m in list {
+                    if withheld.ids.contains(&m.text) {
+                        continue;
+                    }
                     match resolver.by_id.get(m.text.as_str()) {
                         Some(&j) => {
                             if let Some(t) = expected {

@@ -35,6 +35,8 @@ pub enum Target {
     Control(usize),
     /// A non-document file of the repository (relative path), copied into the output.
     Asset(String),
+    /// A document left out of this output (a confidential one in an auditor bundle).
+    Withheld,
     Unresolved(Unresolved),
 }
 
@@ -57,6 +59,14 @@ pub struct Resolver<'a> {
     pub by_path: HashMap<&'a str, usize>,
     pub assets: &'a std::collections::BTreeSet<String>,
     pub md_files: &'a std::collections::BTreeSet<String>,
+    pub withheld: &'a Withheld,
+}
+
+/// Documents left out of an output on purpose, by id and by source file.
+#[derive(Debug, Clone, Default)]
+pub struct Withheld {
+    pub ids: std::collections::BTreeSet<String>,
+    pub files: std::collections::BTreeSet<String>,
 }
 
 impl<'a> Resolver<'a> {
@@ -69,6 +79,9 @@ impl<'a> Resolver<'a> {
         };
         if let Some(&index) = self.by_id.get(base) {
             return Target::Doc { index, fragment };
+        }
+        if self.withheld.ids.contains(base) {
+            return Target::Withheld;
         }
         if base.contains(':') || catalog::looks_like_control(base) {
             return match self.catalog.resolve_control(base) {
@@ -99,6 +112,9 @@ impl<'a> Resolver<'a> {
         }
         if self.assets.contains(&joined) {
             return Target::Asset(joined);
+        }
+        if self.withheld.files.contains(&joined) {
+            return Target::Withheld;
         }
         if self.md_files.contains(&joined) {
             return Target::Unresolved(Unresolved::NotADocument(joined));

@@ -1,6 +1,10 @@
 //! Writing the portal: into a temporary folder beside the output, swapped in whole at the end,
 //! so a failed build never leaves a half-written portal.
 
+pub mod bundle;
+pub mod exports;
+pub mod search;
+
 use std::fs;
 use std::path::{Path, PathBuf};
 

@@ -308,12 +308,28 @@ fn collapse_whitespace(s: &str) -> String {
 pub struct SlotValue {
     pub href: String,
     pub title: String,
+    /// The target is left out of this output: show a label, not a link.
+    pub withheld: bool,
 }
 
 /// Replaces slots in `html` with escaped values.
 pub fn fill_slots(html: &str, value: impl Fn(usize) -> SlotValue) -> String {
     let mut out = String::with_capacity(html.len() + 256);
     let mut rest = html;
+    // A link to a withheld document becomes a plain label: its `</a>` must become `</span>`.
+    let mut close_span = false;
+    let copy = |out: &mut String, chunk: &str, close_span: &mut bool| {
+        if *close_span {
+            if let Some(p) = chunk.find("</a>") {
+                out.push_str(&chunk[..p]);
+                out.push_str("</span>");
+                out.push_str(&chunk[p + 4..]);
+                *close_span = false;
+                return;
+            }
+        }
+        out.push_str(chunk);
+    };
     loop {
         let href = rest.find(HREF_SLOT);
         let text = rest.find(TEXT_OPEN);
@@ -323,7 +339,7 @@ pub fn fill_slots(html: &str, value: impl Fn(usize) -> SlotValue) -> String {
             (_, Some(t)) => (t, false),
             (None, None) => break,
         };
-        out.push_str(&rest[..pos]);
+        copy(&mut out, &rest[..pos], &mut close_span);
         let (after, close) = if is_href {
             (&rest[pos + HREF_SLOT.len()..], '/')
         } else {
@@ -335,10 +351,16 @@ pub fn fill_slots(html: &str, value: impl Fn(usize) -> SlotValue) -> String {
         };
         let n: usize = after[..end].parse().unwrap_or(usize::MAX);
         let v = value(n);
-        escape_into(&mut out, if is_href { &v.href } else { &v.title });
+        if is_href && v.withheld && out.ends_with("<a href=\"") {
+            out.truncate(out.len() - "<a href=\"".len());
+            out.push_str("<span class=\"withheld\" title=\"withheld from this bundle\" data-withheld=\"");
+            close_span = true;
+        } else {
+            escape_into(&mut out, if is_href { &v.href } else { &v.title });
+        }
         rest = &after[end + close.len_utf8()..];
     }
-    out.push_str(rest);
+    copy(&mut out, rest, &mut close_span);
     out
 }
 
@@ -382,9 +404,21 @@ mod tests {
         let html = fill_slots(&c.html, |n| SlotValue {
             href: format!("h{n}.html"),
             title: "AI <Policy>".into(),
+            withheld: false,
         });
         assert!(html.contains(r#"<a href="h0.html">AI &lt;Policy&gt;</a>"#), "{html}");
         assert!(html.contains(r#"<a href="h1.html">the V&amp;V control</a>"#), "{html}");
+        let c = compile("[[A]] [[B]] [[C]] [[D]]\n", 1, None, true);
+        let html = fill_slots(&c.html, |n| SlotValue {
+            href: format!("h{n}.html"),
+            title: format!("T{n}"),
+            withheld: n == 2,
+        });
+        assert!(
+            html.contains(r#"<span class="withheld" title="withheld from this bundle" data-withheld="">T2</span>"#),
+            "{html}"
+        );
+        assert!(html.contains(r#"<a href="h3.html">T3</a>"#), "{html}");
     }
 
     #[test]

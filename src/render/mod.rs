@@ -124,15 +124,29 @@ pub fn render_pages(
     set: &PageSet,
 ) -> anyhow::Result<RenderStats> {
     let aims = &compiled.aims;
-    let theme = theme::Theme::load(&compiled.theme_files, aims, opts.live_reload)?;
+    let theme = theme::Theme::load(
+        &compiled.theme_files,
+        aims,
+        compiled.provenance.as_ref(),
+        opts.live_reload,
+    )?;
     let links = doc_links(aims);
     let ctx = pages::Shared {
         aims,
         links: &links,
         bodies: &compiled.bodies,
+        provenance: compiled.provenance.as_ref(),
     };
 
-    for dir in ["docs", "clauses", "controls", "registers", "static"] {
+    for dir in [
+        "docs",
+        "clauses",
+        "controls",
+        "registers",
+        "static",
+        "search",
+        "exports",
+    ] {
         std::fs::create_dir_all(out.join(dir)).with_context(|| format!("creating {}", out.join(dir).display()))?;
     }
     theme.write_static(out)?;
@@ -157,6 +171,9 @@ pub fn render_pages(
     }
     jobs.extend(doc_jobs.into_iter().filter(|&i| i < aims.docs.len()).map(Job::Doc));
     let pages = jobs.len();
+    if overview {
+        write_search_and_exports(&ctx, out, opts)?;
+    }
     jobs.par_iter().try_for_each(|job| -> anyhow::Result<()> {
         let emit = |path: String, template: &str, context: &dyn erased::Context| -> anyhow::Result<()> {
             let html = theme.render_value(template, &path, context.to_value()?)?;
@@ -213,11 +230,82 @@ mod erased {
     }
 }
 
+/// The search index over every page, and the CSV/JSON exports of every matrix and register.
+fn write_search_and_exports(ctx: &pages::Shared, out: &Path, opts: &RenderOptions) -> anyhow::Result<()> {
+    use crate::output::search::{build_index, snippet, SearchPage};
+    let aims = ctx.aims;
+    let mut entries: Vec<SearchPage> = aims
+        .docs
+        .par_iter()
+        .map(|d| {
+            let body = &ctx.bodies[d.source_index];
+            let mut text = format!("{} {} {} ", d.id, d.title, d.summary.as_deref().unwrap_or(""));
+            for m in d.clauses.iter().chain(&d.controls) {
+                text.push_str(&m.text);
+                text.push(' ');
+            }
+            text.push_str(&body.text);
+            SearchPage {
+                url: doc_href(d),
+                kind: type_label(&d.doc_type).to_string(),
+                id: d.id.clone(),
+                title: d.title.clone(),
+                snippet: d.summary.clone().unwrap_or_else(|| snippet(&body.text, 160)),
+                text,
+            }
+        })
+        .collect();
+    for c in &aims.catalog.clauses {
+        entries.push(SearchPage {
+            url: clause_href(&c.id),
+            kind: "Clause".into(),
+            id: c.id.clone(),
+            title: c.title.clone(),
+            snippet: c.summary.clone(),
+            text: format!("{} {} {}", c.id, c.title, c.summary),
+        });
+    }
+    for (i, c) in aims.catalog.iso.controls.iter().enumerate() {
+        let just = aims.applicability[i]
+            .as_ref()
+            .and_then(|a| a.justification.clone())
+            .unwrap_or_default();
+        entries.push(SearchPage {
+            url: control_href(&c.id),
+            kind: "Control".into(),
+            id: c.id.clone(),
+            title: c.title.clone(),
+            snippet: c.summary.clone(),
+            text: format!("{} iso42001:{} {} {} {just}", c.id, c.id, c.title, c.summary),
+        });
+    }
+    write_page(
+        &out.join("search/index.js"),
+        build_index(&entries).as_bytes(),
+        opts.atomic_files,
+    )?;
+    for table in crate::output::exports::tables(ctx) {
+        write_page(
+            &out.join(format!("exports/{}.csv", table.name)),
+            &table.to_csv(),
+            opts.atomic_files,
+        )?;
+        write_page(
+            &out.join(format!("exports/{}.json", table.name)),
+            &table.to_json(),
+            opts.atomic_files,
+        )?;
+    }
+    Ok(())
+}
+
 fn write_page(path: &Path, bytes: &[u8], atomic: bool) -> std::io::Result<()> {
     if !atomic {
         return std::fs::write(path, bytes);
     }
-    let tmp = path.with_extension(format!("html{}", crate::output::TEMP_MARKER));
+    let mut name = path.file_name().unwrap_or_default().to_os_string();
+    name.push(crate::output::TEMP_MARKER);
+    let tmp = path.with_file_name(name);
     std::fs::write(&tmp, bytes)?;
     std::fs::rename(&tmp, path)
 }

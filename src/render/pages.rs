@@ -13,6 +13,7 @@ pub struct Shared<'a> {
     pub aims: &'a Aims,
     pub links: &'a [DocLink],
     pub bodies: &'a [std::sync::Arc<CompiledBody>],
+    pub provenance: Option<&'a crate::source::git::Provenance>,
 }
 
 impl Shared<'_> {
@@ -80,6 +81,7 @@ impl Shared<'_> {
         fill_slots(&body.html, |n| {
             let Some(t) = targets.get(n) else {
                 return SlotValue {
+                    withheld: false,
                     href: "#".into(),
                     title: String::new(),
                 };
@@ -94,11 +96,13 @@ impl Shared<'_> {
                     SlotValue {
                         href,
                         title: target.title.clone(),
+                        withheld: false,
                     }
                 }
                 Target::Clause(c) => {
                     let c = &self.aims.catalog.clauses[*c];
                     SlotValue {
+                        withheld: false,
                         href: format!("../{}", clause_href(&c.id)),
                         title: format!("{} {}", c.id, c.title),
                     }
@@ -106,15 +110,23 @@ impl Shared<'_> {
                 Target::Control(c) => {
                     let c = &self.aims.catalog.iso.controls[*c];
                     SlotValue {
+                        withheld: false,
                         href: format!("../{}", control_href(&c.id)),
                         title: format!("{} {}", c.id, c.title),
                     }
                 }
                 Target::Asset(p) => SlotValue {
+                    withheld: false,
                     href: format!("../{}", url_path(p)),
                     title: p.clone(),
                 },
+                Target::Withheld => SlotValue {
+                    href: String::new(),
+                    title: "withheld document".into(),
+                    withheld: true,
+                },
                 Target::Unresolved(_) => SlotValue {
+                    withheld: false,
                     href: "#".into(),
                     title: "(unresolved)".into(),
                 },
@@ -243,6 +255,8 @@ struct DocView {
     summary: Option<String>,
     tags: Vec<String>,
     source: String,
+    /// From git history: when the source file last changed, by whom, in which commit.
+    last_change: Option<crate::source::git::FileChange>,
 }
 
 fn date(d: Option<time::Date>) -> Option<String> {
@@ -416,6 +430,7 @@ pub fn document(s: &Shared, i: usize) -> impl Serialize {
             classification: d.classification.clone(),
             summary: d.summary.clone(),
             tags: d.tags.clone(),
+            last_change: s.provenance.and_then(|p| p.files.get(&d.file)).cloned(),
             source: match d.row_line {
                 Some(l) => format!("{} (row at line {l})", d.file),
                 None => d.file.clone(),

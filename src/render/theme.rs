@@ -63,10 +63,16 @@ struct Site<'a> {
     build_date: String,
     version: &'static str,
     live_reload: bool,
+    source: Option<&'a crate::source::git::Provenance>,
 }
 
 impl Theme {
-    pub fn load(overrides: &[(String, PathBuf)], aims: &Aims, live_reload: bool) -> anyhow::Result<Theme> {
+    pub fn load(
+        overrides: &[(String, PathBuf)],
+        aims: &Aims,
+        source: Option<&crate::source::git::Provenance>,
+        live_reload: bool,
+    ) -> anyhow::Result<Theme> {
         let mut templates: Vec<(String, String, String)> = TEMPLATES
             .iter()
             .map(|(n, t)| (n.to_string(), t.to_string(), format!("built-in {n}")))
@@ -104,6 +110,7 @@ impl Theme {
             build_date: aims.today.to_string(),
             version: env!("CARGO_PKG_VERSION"),
             live_reload,
+            source,
         };
         tera.global_context().insert("site", &site);
         Ok(Theme { tera, statics })

@@ -172,7 +172,9 @@ pub fn run(opts: ServeOptions) -> anyhow::Result<i32> {
     // announced) is missed.
     let ignore = vec![ws.root.join(&ws.config.output)];
     let watcher = watch::SourceWatcher::new(&ws.root, ignore, opts.poll)?;
+    let provenance = crate::source::git::read(&ws.root, Some(&ws.config.output));
     let mut current = ws.compile();
+    current.provenance = provenance.clone();
     print_for_build(&current.diagnostics, &current.texts);
 
     let state = Arc::new(State {
@@ -281,7 +283,8 @@ pub fn run(opts: ServeOptions) -> anyhow::Result<i32> {
                 }
             }
         }
-        let next = ws.compile();
+        let mut next = ws.compile();
+        next.provenance = provenance.clone();
         let label = match changed.len() {
             0..=3 => changed.join(", "),
             n => format!("{}, … ({n} files)", changed[..2].join(", ")),

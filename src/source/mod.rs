@@ -2,6 +2,7 @@
 //! registers into raw records. Everything here is about files; meaning comes in `model`.
 
 pub mod frontmatter;
+pub mod git;
 pub mod register;
 
 use std::collections::{BTreeSet, HashMap};

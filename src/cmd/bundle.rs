@@ -1,0 +1,166 @@
+//! `aimsbook bundle`: the auditor's archive — the portal with search and exports, a manifest of
+//! every file's SHA-256, confidential documents withheld unless asked for; and `verify`.
+
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+use anyhow::Context as _;
+
+use super::{print_for_build, EXIT_FAILURE, EXIT_FINDINGS, EXIT_OK};
+use crate::diagnostic;
+use crate::output::bundle::{self, Manifest, WithheldDoc, MANIFEST};
+use crate::pipeline::Workspace;
+use crate::render::{self, RenderOptions};
+
+fn slug(s: &str) -> String {
+    let mut out = String::new();
+    for c in s.chars() {
+        if c.is_ascii_alphanumeric() {
+            out.push(c.to_ascii_lowercase());
+        } else if !out.ends_with('-') && !out.is_empty() {
+            out.push('-');
+        }
+    }
+    out.trim_end_matches('-').chars().take(40).collect()
+}
+
+pub fn run(src: &Path, output: Option<&Path>, include_confidential: bool) -> anyhow::Result<i32> {
+    let started = Instant::now();
+    let ws = Workspace::open(src, None, true)?;
+    let checked = ws.compile();
+    print_for_build(&checked.diagnostics, &checked.texts);
+    if checked.has_errors() {
+        eprintln!(
+            "bundle refused: {} — fix the errors above",
+            diagnostic::summary(&checked.diagnostics)
+        );
+        return Ok(EXIT_FINDINGS);
+    }
+    let include = include_confidential || ws.config.include_confidential;
+    let (mut compiled, withheld) =
+        ws.compile_withholding(&|d| !include && d.classification.as_deref() == Some("confidential"));
+    compiled.provenance = crate::source::git::read(&ws.root, Some(&ws.config.output));
+    let date = compiled.aims.today;
+    let name = slug(ws.config.organization.as_deref().unwrap_or(&ws.config.title));
+    let stem = format!(
+        "{}aims-{date}",
+        if name.is_empty() {
+            String::new()
+        } else {
+            format!("{name}-")
+        }
+    );
+    let dest: PathBuf = match output {
+        Some(o) => o.to_path_buf(),
+        None => PathBuf::from(format!("{stem}.zip")),
+    };
+    let top = dest
+        .file_stem()
+        .map(|s| s.to_string_lossy().to_string())
+        .unwrap_or(stem);
+
+    let stage = tempfile::Builder::new()
+        .prefix("aimsbook-bundle-")
+        .tempdir()
+        .context("creating a staging folder")?;
+    render::render_site(
+        &compiled,
+        stage.path(),
+        &RenderOptions {
+            live_reload: false,
+            atomic_files: false,
+        },
+    )?;
+    let mut files = bundle::read_tree(stage.path())?;
+    files.remove(crate::output::OUTPUT_MARKER);
+    let withheld_docs: Vec<WithheldDoc> = ws
+        .files
+        .values()
+        .flat_map(|u| u.docs.iter())
+        .filter(|d| withheld.ids.contains(&d.id))
+        .map(|d| WithheldDoc {
+            id: d.id.clone(),
+            file: d.file.clone(),
+        })
+        .collect();
+    let manifest = Manifest {
+        generator: format!("aimsbook {}", env!("CARGO_PKG_VERSION")),
+        title: ws.config.title.clone(),
+        organization: ws.config.organization.clone(),
+        build_date: date.to_string(),
+        source_commit: compiled.provenance.as_ref().and_then(|p| p.commit.clone()),
+        source_dirty: compiled.provenance.as_ref().map(|p| p.dirty),
+        confidential_included: include,
+        withheld: withheld_docs,
+        files: bundle::manifest_files(&files),
+    };
+    let mut manifest_json = serde_json::to_vec_pretty(&manifest)?;
+    manifest_json.push(b'\n');
+    files.insert(MANIFEST.to_string(), manifest_json);
+    if let Some(parent) = dest.parent().filter(|p| !p.as_os_str().is_empty()) {
+        std::fs::create_dir_all(parent).with_context(|| format!("creating {}", parent.display()))?;
+    }
+    bundle::write_zip(&dest, &top, &files, date)?;
+    let size = std::fs::metadata(&dest).map(|m| m.len()).unwrap_or(0);
+    if !manifest.withheld.is_empty() {
+        eprintln!(
+            "withheld {} confidential document{} (listed in the manifest; use --include-confidential to include them): {}",
+            manifest.withheld.len(),
+            if manifest.withheld.len() == 1 { "" } else { "s" },
+            manifest.withheld.iter().map(|w| w.id.as_str()).collect::<Vec<_>>().join(", ")
+        );
+    }
+    println!(
+        "wrote {} ({} files, {:.1} MB) in {:.2} s; the auditor opens {}/index.html after unzipping",
+        dest.display(),
+        files.len(),
+        size as f64 / 1_048_576.0,
+        started.elapsed().as_secs_f64(),
+        top
+    );
+    Ok(EXIT_OK)
+}
+
+pub fn verify(path: &Path) -> anyhow::Result<i32> {
+    let v = match bundle::verify(path) {
+        Ok(v) => v,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            return Ok(EXIT_FAILURE);
+        }
+    };
+    for p in &v.changed {
+        println!("changed: {p}");
+    }
+    for p in &v.missing {
+        println!("missing: {p}");
+    }
+    for p in &v.added {
+        println!("added:   {p}");
+    }
+    let m = v.manifest.as_ref();
+    let origin = m
+        .map(|m| {
+            format!(
+                "built {} from {}",
+                m.build_date,
+                m.source_commit
+                    .as_deref()
+                    .map(|c| format!("commit {c}"))
+                    .unwrap_or_else(|| "an unversioned source".into())
+            )
+        })
+        .unwrap_or_default();
+    if v.ok() {
+        println!("verified: all {} files match the manifest ({origin})", v.checked);
+        Ok(EXIT_OK)
+    } else {
+        println!(
+            "NOT verified: {} changed, {} missing, {} added ({origin})",
+            v.changed.len(),
+            v.missing.len(),
+            v.added.len()
+        );
+        Ok(EXIT_FINDINGS)
+    }
+}

@@ -1,0 +1,278 @@
+//! Exports for auditors' spreadsheets: every matrix and register as CSV (UTF-8 with a BOM so
+//! spreadsheets detect the encoding, one header row, RFC 4180 quoting) and as JSON.
+
+use serde_json::{Map, Value};
+
+use crate::model::{Aims, ReviewState};
+use crate::render::pages::{applicability_label, Shared};
+
+/// A table to export: column names and rows of text cells.
+pub struct Table {
+    pub name: &'static str,
+    pub columns: Vec<&'static str>,
+    pub rows: Vec<Vec<String>>,
+}
+
+impl Table {
+    pub fn to_csv(&self) -> Vec<u8> {
+        let mut out = "\u{feff}".as_bytes().to_vec();
+        {
+            let mut w = csv::WriterBuilder::new()
+                .terminator(csv::Terminator::CRLF)
+                .from_writer(&mut out);
+            let _ = w.write_record(&self.columns);
+            for r in &self.rows {
+                let _ = w.write_record(r);
+            }
+            let _ = w.flush();
+        }
+        out
+    }
+
+    pub fn to_json(&self) -> Vec<u8> {
+        let rows: Vec<Value> = self
+            .rows
+            .iter()
+            .map(|r| {
+                let mut m = Map::new();
+                for (c, v) in self.columns.iter().zip(r) {
+                    m.insert((*c).to_string(), Value::String(v.clone()));
+                }
+                Value::Object(m)
+            })
+            .collect();
+        let mut s = serde_json::to_vec_pretty(&rows).unwrap_or_default();
+        s.push(b'\n');
+        s
+    }
+}
+
+fn ids(aims: &Aims, idx: &[usize]) -> String {
+    idx.iter()
+        .map(|&i| aims.docs[i].id.as_str())
+        .collect::<Vec<_>>()
+        .join("; ")
+}
+
+fn opt<T: ToString>(v: &Option<T>) -> String {
+    v.as_ref().map(|x| x.to_string()).unwrap_or_default()
+}
+
+pub fn tables(s: &Shared) -> Vec<Table> {
+    let aims = s.aims;
+    let controls: Vec<_> = (0..aims.catalog.iso.controls.len())
+        .map(|c| (c, s.control_row(c, false)))
+        .collect();
+    let soa = Table {
+        name: "soa",
+        columns: vec!["control", "title", "area", "applicable", "status", "justification"],
+        rows: controls
+            .iter()
+            .map(|(_, r)| {
+                vec![
+                    r.id.clone(),
+                    r.title.clone(),
+                    r.area.clone(),
+                    r.applicable.unwrap_or("missing").to_string(),
+                    opt(&r.status),
+                    opt(&r.justification),
+                ]
+            })
+            .collect(),
+    };
+    let control_matrix = Table {
+        name: "controls",
+        columns: vec![
+            "control",
+            "title",
+            "applicable",
+            "status",
+            "implemented_by",
+            "risks",
+            "systems",
+            "gap",
+        ],
+        rows: controls
+            .iter()
+            .map(|(c, r)| {
+                let a = aims.applicability[*c].as_ref();
+                vec![
+                    r.id.clone(),
+                    r.title.clone(),
+                    applicability_label(a.and_then(|a| a.applicable), a.is_some()).to_string(),
+                    opt(&r.status),
+                    ids(aims, &aims.control_docs[*c]),
+                    ids(aims, &aims.control_risks[*c]),
+                    ids(aims, &aims.control_systems[*c]),
+                    r.gap.unwrap_or("").to_string(),
+                ]
+            })
+            .collect(),
+    };
+    let clauses = Table {
+        name: "clauses",
+        columns: vec!["clause", "title", "documented_information", "addressed_by"],
+        rows: aims
+            .catalog
+            .clauses
+            .iter()
+            .enumerate()
+            .map(|(i, c)| {
+                vec![
+                    c.id.clone(),
+                    c.title.clone(),
+                    opt(&c.doc_info),
+                    ids(aims, &aims.clause_docs[i]),
+                ]
+            })
+            .collect(),
+    };
+    let documents = Table {
+        name: "documents",
+        columns: vec![
+            "id",
+            "title",
+            "type",
+            "status",
+            "owner",
+            "version",
+            "approved_by",
+            "approved_on",
+            "effective",
+            "next_review",
+            "review_state",
+            "classification",
+            "source",
+        ],
+        rows: aims
+            .docs
+            .iter()
+            .map(|d| {
+                vec![
+                    d.id.clone(),
+                    d.title.clone(),
+                    d.doc_type.clone(),
+                    opt(&d.status),
+                    opt(&d.owner),
+                    opt(&d.version),
+                    opt(&d.approved_by),
+                    opt(&d.approved_on),
+                    opt(&d.effective),
+                    opt(&d.review_due()),
+                    match aims.review_state(d) {
+                        Some(ReviewState::Overdue) => "overdue",
+                        Some(ReviewState::DueSoon) => "due soon",
+                        Some(ReviewState::Current) => "current",
+                        None => "",
+                    }
+                    .to_string(),
+                    opt(&d.classification),
+                    d.file.clone(),
+                ]
+            })
+            .collect(),
+    };
+    let systems = Table {
+        name: "systems",
+        columns: vec![
+            "id",
+            "title",
+            "role",
+            "lifecycle_stage",
+            "eu_ai_act_category",
+            "annex_iii_area",
+            "purpose",
+            "supplier",
+            "owner",
+            "status",
+            "risks",
+            "impact_assessments",
+        ],
+        rows: aims
+            .docs
+            .iter()
+            .enumerate()
+            .filter_map(|(i, d)| d.system().map(|sys| (i, d, sys)))
+            .map(|(i, d, sys)| {
+                vec![
+                    d.id.clone(),
+                    d.title.clone(),
+                    sys.roles.join("; "),
+                    opt(&sys.lifecycle_stage),
+                    opt(&sys.eu_ai_act_category),
+                    opt(&sys.annex_iii_area),
+                    opt(&sys.purpose),
+                    opt(&sys.supplier),
+                    opt(&d.owner),
+                    opt(&d.status),
+                    ids(aims, &aims.system_risks[i]),
+                    ids(aims, &aims.system_assessments[i]),
+                ]
+            })
+            .collect(),
+    };
+    let risks = Table {
+        name: "risks",
+        columns: vec![
+            "id",
+            "title",
+            "systems",
+            "likelihood",
+            "impact",
+            "inherent",
+            "residual_likelihood",
+            "residual_impact",
+            "residual",
+            "treatment",
+            "risk_owner",
+            "controls",
+            "status",
+        ],
+        rows: aims
+            .docs
+            .iter()
+            .enumerate()
+            .filter_map(|(i, d)| d.risk().map(|r| (i, d, r)))
+            .map(|(i, d, r)| {
+                let controls: Vec<&str> = aims.controls_of[i]
+                    .iter()
+                    .map(|&c| aims.catalog.iso.controls[c].id.as_str())
+                    .collect();
+                vec![
+                    d.id.clone(),
+                    d.title.clone(),
+                    ids(aims, &aims.risk_systems[i]),
+                    opt(&r.likelihood),
+                    opt(&r.impact),
+                    opt(&r.inherent()),
+                    opt(&r.residual_likelihood),
+                    opt(&r.residual_impact),
+                    opt(&r.residual()),
+                    opt(&r.treatment),
+                    opt(&r.risk_owner.clone().or_else(|| d.owner.clone())),
+                    controls.join("; "),
+                    opt(&d.status),
+                ]
+            })
+            .collect(),
+    };
+    vec![soa, control_matrix, clauses, documents, systems, risks]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn csv_is_quoted_utf8_with_one_header() {
+        let t = Table {
+            name: "t",
+            columns: vec!["id", "title"],
+            rows: vec![vec!["R-1".into(), "Drift, \"slow\" — ünïcode".into()]],
+        };
+        let csv = String::from_utf8(t.to_csv()).unwrap();
+        assert_eq!(csv, "\u{feff}id,title\r\nR-1,\"Drift, \"\"slow\"\" — ünïcode\"\r\n");
+        let json: serde_json::Value = serde_json::from_slice(&t.to_json()).unwrap();
+        assert_eq!(json[0]["title"], "Drift, \"slow\" — ünïcode");
+    }
+}

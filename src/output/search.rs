@@ -1,0 +1,163 @@
+//! The search index: built at build time into `search/index.js`, a script that sets one global,
+//! so it loads lazily from file:// as well as from a server (no fetch, no CORS).
+//! Terms map to posting lists of page numbers (delta-encoded, base 36); terms found on most pages
+//! are listed as "common" and match everything, which keeps the index small.
+
+use std::collections::BTreeMap;
+use std::fmt::Write as _;
+
+use serde::Serialize;
+
+/// One searchable page.
+pub struct SearchPage {
+    pub url: String,
+    pub kind: String,
+    pub id: String,
+    pub title: String,
+    pub snippet: String,
+    /// Everything searchable: title, id, ids it cites, body text.
+    pub text: String,
+}
+
+#[derive(Serialize)]
+struct Index<'a> {
+    pages: Vec<[&'a str; 5]>,
+    terms: BTreeMap<String, String>,
+    common: Vec<String>,
+}
+
+/// Splits text into lower-case search terms. Ids keep their inner `.`/`-` (`a.6.2.4`, `pol-001`)
+/// and also yield their parts.
+pub fn terms(text: &str, mut emit: impl FnMut(&str)) {
+    for raw in text.split(|c: char| !(c.is_alphanumeric() || matches!(c, '.' | '-' | '_' | ':'))) {
+        let token = raw.trim_matches(|c: char| matches!(c, '.' | '-' | '_' | ':'));
+        if token.is_empty() {
+            continue;
+        }
+        let lower = token.to_lowercase();
+        if lower.chars().count() >= 2 || lower.chars().all(|c| c.is_ascii_digit()) {
+            emit(&lower);
+        }
+        if lower.contains(['.', '-', '_', ':']) {
+            for part in lower.split(['.', '-', '_', ':']) {
+                if part.chars().count() >= 2 {
+                    emit(part);
+                }
+            }
+        }
+    }
+}
+
+fn base36(mut n: usize, out: &mut String) {
+    const DIGITS: &[u8] = b"0123456789abcdefghijklmnopqrstuvwxyz";
+    let mut buf = [0u8; 16];
+    let mut i = buf.len();
+    loop {
+        i -= 1;
+        buf[i] = DIGITS[n % 36];
+        n /= 36;
+        if n == 0 {
+            break;
+        }
+    }
+    out.push_str(std::str::from_utf8(&buf[i..]).unwrap_or("0"));
+}
+
+/// Builds the JavaScript text of the index.
+pub fn build_index(pages: &[SearchPage]) -> String {
+    let mut postings: BTreeMap<String, Vec<usize>> = BTreeMap::new();
+    for (n, page) in pages.iter().enumerate() {
+        let mut seen = std::collections::HashSet::new();
+        terms(&page.text, |t| {
+            if seen.insert(t.to_string()) {
+                postings.entry(t.to_string()).or_default().push(n);
+            }
+        });
+    }
+    let common_threshold = if pages.len() >= 50 { pages.len() / 2 } else { usize::MAX };
+    let mut common = Vec::new();
+    let mut encoded = BTreeMap::new();
+    for (term, list) in postings {
+        if list.len() > common_threshold {
+            common.push(term);
+            continue;
+        }
+        let mut s = String::new();
+        let mut prev = 0;
+        for (i, n) in list.iter().enumerate() {
+            if i > 0 {
+                s.push(',');
+            }
+            base36(n - prev, &mut s);
+            prev = *n;
+        }
+        encoded.insert(term, s);
+    }
+    let index = Index {
+        pages: pages
+            .iter()
+            .map(|p| {
+                [
+                    p.url.as_str(),
+                    p.kind.as_str(),
+                    p.id.as_str(),
+                    p.title.as_str(),
+                    p.snippet.as_str(),
+                ]
+            })
+            .collect(),
+        terms: encoded,
+        common,
+    };
+    let json = serde_json::to_string(&index).unwrap_or_else(|_| "{}".into());
+    let mut out = String::with_capacity(json.len() + 64);
+    let _ = write!(out, "window.AIMSBOOK_SEARCH={json};\n");
+    // `</script>` can never appear in JSON strings we emit as a script file, but keep it inert anyway.
+    out.replace("</", "<\\/")
+}
+
+/// A snippet: the start of the text, cut at a word boundary.
+pub fn snippet(text: &str, max: usize) -> String {
+    if text.chars().count() <= max {
+        return text.to_string();
+    }
+    let cut: String = text.chars().take(max).collect();
+    match cut.rfind(' ') {
+        Some(p) if p > max / 2 => format!("{}…", &cut[..p]),
+        _ => format!("{cut}…"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ids_and_words_become_terms() {
+        let mut out = Vec::new();
+        terms("See POL-001 and A.6.2.4, clause 6.1.2. Fairness!", |t| {
+            out.push(t.to_string())
+        });
+        for t in ["see", "pol-001", "pol", "001", "a.6.2.4", "6.1.2", "fairness"] {
+            assert!(out.contains(&t.to_string()), "{t} in {out:?}");
+        }
+    }
+
+    #[test]
+    fn postings_are_delta_encoded() {
+        let page = |t: &str| SearchPage {
+            url: "u".into(),
+            kind: "k".into(),
+            id: "i".into(),
+            title: "t".into(),
+            snippet: "s".into(),
+            text: t.into(),
+        };
+        let pages: Vec<SearchPage> = (0..40)
+            .map(|i| page(if i % 10 == 0 { "rare" } else { "other" }))
+            .collect();
+        let js = build_index(&pages);
+        assert!(js.starts_with("window.AIMSBOOK_SEARCH="));
+        assert!(js.contains(r#""rare":"0,a,a,a""#), "{js}");
+    }
+}
