@@ -111,7 +111,7 @@ pub fn build_index(pages: &[SearchPage]) -> String {
     };
     let json = serde_json::to_string(&index).unwrap_or_else(|_| "{}".into());
     let mut out = String::with_capacity(json.len() + 64);
-    let _ = write!(out, "window.AIMSBOOK_SEARCH={json};\n");
+    let _ = writeln!(out, "window.AIMSBOOK_SEARCH={json};");
     // `</script>` can never appear in JSON strings we emit as a script file, but keep it inert anyway.
     out.replace("</", "<\\/")
 }
