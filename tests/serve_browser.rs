@@ -5,52 +5,11 @@
 mod common;
 
 use std::io::{BufRead, BufReader};
-use std::net::TcpStream;
-use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
+use std::process::Stdio;
 
+use common::browser::{Browser, Killed};
 use common::*;
-use serde_json::{json, Value};
-use tungstenite::{stream::MaybeTlsStream, Message, WebSocket};
-
-struct Killed(Child);
-impl Drop for Killed {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-struct Cdp {
-    ws: WebSocket<MaybeTlsStream<TcpStream>>,
-    next: u64,
-    session: Option<String>,
-}
-
-impl Cdp {
-    fn call(&mut self, method: &str, params: Value) -> Value {
-        self.next += 1;
-        let id = self.next;
-        let mut msg = json!({ "id": id, "method": method, "params": params });
-        if let Some(s) = &self.session {
-            msg["sessionId"] = json!(s);
-        }
-        self.ws.send(Message::text(msg.to_string())).unwrap();
-        loop {
-            let reply = self.ws.read().unwrap();
-            let Message::Text(text) = reply else { continue };
-            let v: Value = serde_json::from_str(&text).unwrap();
-            if v["id"] == json!(id) {
-                assert!(v.get("error").is_none(), "{method}: {v}");
-                return v["result"].clone();
-            }
-        }
-    }
-
-    fn eval(&mut self, expr: &str) -> Value {
-        self.call("Runtime.evaluate", json!({ "expression": expr, "returnByValue": true }))["result"]["value"].clone()
-    }
-}
+use serde_json::json;
 
 #[test]
 fn an_open_page_updates_itself_after_an_edit() {
@@ -74,56 +33,8 @@ fn an_open_page_updates_itself_after_an_edit() {
         .unwrap()
         .to_string();
 
-    let profile = tempfile::tempdir().unwrap();
-    let mut chromium = Command::new("chromium")
-        .args([
-            "--headless",
-            "--no-sandbox",
-            "--disable-gpu",
-            "--disable-quic",
-            "--no-first-run",
-            "--disable-background-networking",
-            "--disable-component-update",
-            "--disable-sync",
-            "--remote-debugging-port=0",
-        ])
-        .arg(format!("--user-data-dir={}", profile.path().display()))
-        .arg("about:blank")
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("headless Chromium is needed: apt-get install chromium (.ci/run does)");
-    let stderr = chromium.stderr.take().unwrap();
-    let _chromium = Killed(chromium);
-    let mut devtools = None;
-    for line in BufReader::new(stderr).lines() {
-        let line = line.unwrap();
-        if let Some(ws) = line.strip_prefix("DevTools listening on ") {
-            devtools = Some(ws.trim().to_string());
-            break;
-        }
-    }
-    let (ws, _) = tungstenite::connect(devtools.expect("chromium announced its DevTools address")).unwrap();
-    let mut cdp = Cdp {
-        ws,
-        next: 0,
-        session: None,
-    };
-    let page = format!("{url}docs/POL-1.html");
-    let target = cdp.call("Target.createTarget", json!({ "url": page }))["targetId"].clone();
-    let session =
-        cdp.call("Target.attachToTarget", json!({ "targetId": target, "flatten": true }))["sessionId"].clone();
-    cdp.session = Some(session.as_str().unwrap().to_string());
-
-    let wait = |cdp: &mut Cdp, expr: &str, what: &str| {
-        let start = Instant::now();
-        while cdp.eval(expr) != json!(true) {
-            assert!(
-                start.elapsed() < Duration::from_secs(15),
-                "timed out waiting for {what}"
-            );
-            std::thread::sleep(Duration::from_millis(100));
-        }
-    };
+    let mut cdp = Browser::open(&format!("{url}docs/POL-1.html"));
+    let wait = |cdp: &mut Browser, expr: &str, what: &str| cdp.wait(expr, what);
     wait(
         &mut cdp,
         "document.readyState === 'complete' && document.title.includes('AI Policy')",
