@@ -59,6 +59,7 @@ pub struct Workspace {
     pub assets: BTreeSet<String>,
     pub md_files: BTreeSet<String>,
     pub theme_files: Vec<(String, PathBuf)>,
+    pub framework_files: Vec<(String, Arc<str>)>,
 }
 
 fn read_unit(file: &SourceFile, config: &Config, with_html: bool) -> FileUnit {
@@ -103,6 +104,7 @@ impl Workspace {
             assets: loaded.assets,
             md_files: loaded.md_files,
             theme_files: loaded.theme_files,
+            framework_files: loaded.framework_files,
             config,
         })
     }
@@ -111,7 +113,7 @@ impl Workspace {
     /// when the change needs a full re-read instead (settings, themes, an unknown kind of file).
     pub fn refresh(&mut self, changed: &[String]) -> bool {
         for rel in changed {
-            if rel == crate::config::CONFIG_FILE || rel.starts_with("themes/") {
+            if rel == crate::config::CONFIG_FILE || rel.starts_with("themes/") || rel.starts_with("frameworks/") {
                 return false;
             }
             // A folder created, renamed or removed: re-walk rather than guess what moved.
@@ -130,7 +132,7 @@ impl Workspace {
             let path = self.root.join(rel);
             let exists = path.is_file();
             match source::classify(rel) {
-                source::FileKind::Asset => {
+                source::FileKind::Asset | source::FileKind::Framework => {
                     if exists {
                         self.assets.insert(rel.clone());
                     } else {
@@ -201,9 +203,14 @@ impl Workspace {
             }
         }
         let today = self.config.build_date.unwrap_or_else(today);
+        let (catalog, catalog_diags) = Catalog::builtin().with_frameworks(&self.config.frameworks, &self.framework_files);
+        diagnostics.extend(catalog_diags);
+        for (rel, text) in &self.framework_files {
+            texts.insert(rel.clone(), text.clone());
+        }
         let (aims, graph_diags) = Aims::build(
             self.config.clone(),
-            Catalog::builtin(),
+            catalog,
             today,
             docs,
             &self.assets,

@@ -1,6 +1,8 @@
 //! Control frameworks: the ISO/IEC 42001 catalog built into the binary (identifiers, short titles
 //! and our own paraphrases — never the standard's text), namespaced so other frameworks can join.
 
+pub mod frameworks;
+
 use std::collections::HashMap;
 
 use serde::Deserialize;
@@ -70,9 +72,14 @@ struct RawIso {
 pub struct Framework {
     pub prefix: String,
     pub name: String,
+    pub version: String,
     pub areas: Vec<Area>,
     pub controls: Vec<Control>,
     index: HashMap<String, usize>,
+    /// Shipped with aimsbook (as opposed to a file of the organisation's).
+    pub builtin: bool,
+    /// The user's framework file, relative to the source.
+    pub file: Option<String>,
 }
 
 impl Framework {
@@ -85,43 +92,58 @@ impl Framework {
     }
 }
 
-/// Every catalog the build knows: ISO/IEC 42001 clauses and controls, and (later) other frameworks.
+/// Every catalog the build knows: ISO/IEC 42001 clauses and controls, the other enabled
+/// frameworks (built-in or the user's), and the crosswalk between them.
 #[derive(Debug, Clone)]
 pub struct Catalog {
     pub clauses: Vec<Clause>,
     clause_index: HashMap<String, usize>,
     pub iso: Framework,
+    pub frameworks: Vec<Framework>,
+    pub crosswalk: Vec<frameworks::Mapping>,
+    /// EU AI Act risk tiers and the articles that follow from each (when the Act is enabled).
+    pub eu_tiers: Vec<frameworks::Tier>,
 }
 
 impl Catalog {
+    /// ISO/IEC 42001 alone, parsed once per process.
     pub fn builtin() -> Catalog {
-        // The data file is part of the binary and covered by a unit test: failing here is a bug.
-        let raw: RawIso =
-            serde_yaml_ng::from_str(include_str!("iso42001.yaml")).expect("built-in ISO/IEC 42001 catalog parses");
-        let mut controls = Vec::new();
-        for area in &raw.areas {
-            for obj in &area.objectives {
-                for c in &obj.controls {
-                    let mut c = c.clone();
-                    c.area = area.id.clone();
-                    c.objective = obj.id.clone();
-                    controls.push(c);
+        static CELL: std::sync::OnceLock<Catalog> = std::sync::OnceLock::new();
+        CELL.get_or_init(|| {
+            // The data file is part of the binary and covered by a unit test: failing here is a bug.
+            let raw: RawIso = serde_yaml_ng::from_str(include_str!("iso42001.yaml")).expect("built-in ISO/IEC 42001 catalog parses");
+            let mut controls = Vec::new();
+            for area in &raw.areas {
+                for obj in &area.objectives {
+                    for c in &obj.controls {
+                        let mut c = c.clone();
+                        c.area = area.id.clone();
+                        c.objective = obj.id.clone();
+                        controls.push(c);
+                    }
                 }
             }
-        }
-        let index = controls.iter().enumerate().map(|(i, c)| (c.id.clone(), i)).collect();
-        let clause_index = raw.clauses.iter().enumerate().map(|(i, c)| (c.id.clone(), i)).collect();
-        Catalog {
-            clauses: raw.clauses,
-            clause_index,
-            iso: Framework {
-                prefix: ISO42001.into(),
-                name: "ISO/IEC 42001:2023".into(),
-                areas: raw.areas,
-                controls,
-                index,
-            },
-        }
+            let index = controls.iter().enumerate().map(|(i, c)| (c.id.clone(), i)).collect();
+            let clause_index = raw.clauses.iter().enumerate().map(|(i, c)| (c.id.clone(), i)).collect();
+            Catalog {
+                clauses: raw.clauses,
+                clause_index,
+                iso: Framework {
+                    prefix: ISO42001.into(),
+                    name: "ISO/IEC 42001:2023".into(),
+                    version: "2023".into(),
+                    areas: raw.areas,
+                    controls,
+                    index,
+                    builtin: true,
+                    file: None,
+                },
+                frameworks: Vec::new(),
+                crosswalk: Vec::new(),
+                eu_tiers: Vec::new(),
+            }
+        })
+        .clone()
     }
 
     pub fn clause(&self, id: &str) -> Option<&Clause> {
@@ -132,24 +154,33 @@ impl Catalog {
         self.clause_index.get(id).copied()
     }
 
-    /// Resolves a control reference as written by a user (`A.6.2.4`, `iso42001:A.6.2.4`).
+    /// Resolves a control reference as written by a user (`A.6.2.4`, `iso42001:A.6.2.4`,
+    /// `eu-ai-act:Art.9`, `acme:AC-1`).
     pub fn resolve_control(&self, written: &str) -> ControlLookup {
         let (prefix, id) = match written.split_once(':') {
             Some((p, id)) => (p.trim(), id.trim()),
             None => (ISO42001, written.trim()),
         };
-        if prefix != ISO42001 {
-            return ControlLookup::UnknownFramework(prefix.to_string());
+        if prefix == ISO42001 {
+            return match self.iso.control_index(id) {
+                Some(i) => ControlLookup::Found(i),
+                None => ControlLookup::UnknownControl(id.to_string()),
+            };
         }
-        match self.iso.control_index(id) {
-            Some(i) => ControlLookup::Found(i),
-            None => ControlLookup::UnknownControl(id.to_string()),
+        match self.frameworks.iter().position(|f| f.prefix == prefix) {
+            Some(f) => match self.frameworks[f].control_index(id) {
+                Some(c) => ControlLookup::Other(f, c),
+                None => ControlLookup::UnknownControl(format!("{prefix}:{id}")),
+            },
+            None => ControlLookup::UnknownFramework(prefix.to_string()),
         }
     }
 }
 
 pub enum ControlLookup {
     Found(usize),
+    /// A control of `Catalog::frameworks[f]`.
+    Other(usize, usize),
     UnknownControl(String),
     UnknownFramework(String),
 }

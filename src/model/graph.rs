@@ -45,6 +45,10 @@ pub struct Aims {
     /// order); risks and systems that name a control are in `control_risks` / `control_systems`.
     pub clause_docs: Vec<Vec<usize>>,
     pub control_docs: Vec<Vec<usize>>,
+    /// Per other framework and control: documents that cite it directly.
+    pub fw_control_docs: Vec<Vec<Vec<usize>>>,
+    /// Per document: the other frameworks' controls it cites.
+    pub fw_controls_of: Vec<Vec<(usize, usize)>>,
     /// Risks that name each control, and systems linked to each control (directly or via risks).
     pub control_risks: Vec<Vec<usize>>,
     pub control_systems: Vec<Vec<usize>>,
@@ -164,6 +168,9 @@ impl Aims {
         let mut backlinks: Vec<Vec<usize>> = vec![Vec::new(); n];
         let mut clause_docs: Vec<Vec<usize>> = vec![Vec::new(); catalog.clauses.len()];
         let mut control_docs: Vec<Vec<usize>> = vec![Vec::new(); catalog.iso.controls.len()];
+        let mut fw_control_docs: Vec<Vec<Vec<usize>>> =
+            catalog.frameworks.iter().map(|f| vec![Vec::new(); f.controls.len()]).collect();
+        let mut fw_controls_of: Vec<Vec<(usize, usize)>> = Vec::with_capacity(n);
 
         for (i, d) in docs.iter().enumerate() {
             let mut targets = Vec::with_capacity(d.body_refs.len());
@@ -206,7 +213,7 @@ impl Aims {
                         used_assets.insert(p.clone());
                     }
                     Target::Unresolved(u) => diags.push(unresolved_diag(d, r, u, &resolver)),
-                    Target::Clause(_) | Target::Control(_) | Target::Withheld => {}
+                    Target::Clause(_) | Target::Control(_) | Target::FrameworkControl(..) | Target::Withheld => {}
                 }
                 targets.push(t);
             }
@@ -230,8 +237,15 @@ impl Aims {
             }
             clauses_of.push(sorted_unique(cl));
             let mut co = Vec::new();
+            let mut fw = Vec::new();
             for m in &d.controls {
                 match resolver.resolve_name(&m.text) {
+                    Target::FrameworkControl(f, c) => {
+                        fw.push((f, c));
+                        if !matches!(d.doc_type.as_str(), "risk" | "system") {
+                            fw_control_docs[f][c].push(i);
+                        }
+                    }
                     Target::Control(c) => {
                         co.push(c);
                         // Risks and systems name controls as treatment, not as implementation.
@@ -244,7 +258,7 @@ impl Aims {
                         m,
                         "AIMS035",
                         format!("unknown framework prefix `{f}`"),
-                        "controls are written `A.6.2.4` or `iso42001:A.6.2.4`".into(),
+                        framework_help(&m.text, &catalog),
                     )),
                     _ => diags.push(mention_diag(
                         d,
@@ -256,6 +270,7 @@ impl Aims {
                 }
             }
             controls_of.push(sorted_unique(co));
+            fw_controls_of.push(fw);
             for (key, list, out, expected) in [
                 ("systems", &d.systems, &mut systems_of, Some("system")),
                 ("risks", &d.risks, &mut risks_of, Some("risk")),
@@ -422,6 +437,8 @@ impl Aims {
             backlinks,
             clause_docs,
             control_docs,
+            fw_control_docs: fw_control_docs.into_iter().map(|f| f.into_iter().map(sorted_unique).collect()).collect(),
+            fw_controls_of,
             control_risks,
             control_systems,
             system_risks,
@@ -513,7 +530,19 @@ fn clause_help(text: &str, catalog: &Catalog) -> String {
     }
 }
 
+fn framework_help(written: &str, catalog: &Catalog) -> String {
+    let written = if written.contains(':') { written.to_string() } else { format!("{written}:x") };
+    catalog
+        .explain_unknown(&written)
+        .unwrap_or_else(|| "controls are written `A.6.2.4` or `iso42001:A.6.2.4`".into())
+}
+
 fn control_help(text: &str, catalog: &Catalog) -> String {
+    if let Some((prefix, _)) = text.split_once(':') {
+        if prefix != crate::catalog::ISO42001 {
+            return catalog.explain_unknown(text).unwrap_or_default();
+        }
+    }
     let bare = text.rsplit(':').next().unwrap_or(text);
     match suggest(bare, catalog.iso.controls.iter().map(|c| c.id.as_str())) {
         Some(s) => format!("did you mean `{s}`? Annex A controls run from A.2.2 to A.10.4"),
@@ -565,7 +594,7 @@ fn unresolved_diag(d: &Document, r: &super::refs::BodyRef, u: &Unresolved, resol
         Unresolved::UnknownFramework(f) => (
             "AIMS035",
             format!("unknown framework prefix `{f}`"),
-            "controls are written `A.6.2.4` or `iso42001:A.6.2.4`".into(),
+            framework_help(f, resolver.catalog),
         ),
         Unresolved::MissingFile(p) => (
             "AIMS031",

@@ -33,6 +33,8 @@ pub enum Target {
     },
     Clause(usize),
     Control(usize),
+    /// A control of another framework: `Catalog::frameworks[f].controls[c]`.
+    FrameworkControl(usize, usize),
     /// A non-document file of the repository (relative path), copied into the output.
     Asset(String),
     /// A document left out of this output (a confidential one in an auditor bundle).
@@ -86,6 +88,7 @@ impl<'a> Resolver<'a> {
         if base.contains(':') || catalog::looks_like_control(base) {
             return match self.catalog.resolve_control(base) {
                 ControlLookup::Found(i) => Target::Control(i),
+                ControlLookup::Other(f, c) => Target::FrameworkControl(f, c),
                 ControlLookup::UnknownControl(c) => Target::Unresolved(Unresolved::UnknownControl(c)),
                 ControlLookup::UnknownFramework(f) => Target::Unresolved(Unresolved::UnknownFramework(f)),
             };

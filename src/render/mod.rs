@@ -91,6 +91,10 @@ pub fn control_href(id: &str) -> String {
     format!("controls/{id}.html")
 }
 
+pub fn framework_href(prefix: &str, id: &str) -> String {
+    format!("frameworks/{prefix}/{id}.html")
+}
+
 /// Links to every document, computed once and cloned where shown.
 pub fn doc_links(aims: &Aims) -> Vec<DocLink> {
     aims.docs

@@ -120,6 +120,15 @@ impl Shared<'_> {
                     href: format!("../{}", url_path(p)),
                     title: p.clone(),
                 },
+                Target::FrameworkControl(f, c) => {
+                    let fw = &self.aims.catalog.frameworks[*f];
+                    let c = &fw.controls[*c];
+                    SlotValue {
+                        href: format!("../{}", super::framework_href(&fw.prefix, &c.id)),
+                        title: format!("{} {}", c.id, c.title),
+                        withheld: false,
+                    }
+                }
                 Target::Withheld => SlotValue {
                     href: String::new(),
                     title: "withheld document".into(),

@@ -81,6 +81,8 @@ pub struct Loaded {
     pub assets: BTreeSet<String>,
     /// Every Markdown file seen, documents or not (to tell "not a document" from "missing").
     pub md_files: BTreeSet<String>,
+    /// Framework and crosswalk files under `frameworks/`, read.
+    pub framework_files: Vec<(String, Arc<str>)>,
     /// Theme overrides: template or static file name → contents.
     pub theme_files: Vec<(String, PathBuf)>,
     pub texts: SourceTexts,
@@ -98,6 +100,8 @@ pub struct SourceFile {
 pub enum FileKind {
     Document,
     Register,
+    /// A framework catalog or crosswalk under `frameworks/`.
+    Framework,
     Asset,
 }
 
@@ -106,6 +110,8 @@ pub fn classify(rel: &str) -> FileKind {
     let lower = rel.to_ascii_lowercase();
     if lower.ends_with(".md") {
         FileKind::Document
+    } else if lower.starts_with("frameworks/") && (lower.ends_with(".yaml") || lower.ends_with(".yml")) {
+        FileKind::Framework
     } else if lower.starts_with("registers/")
         && (lower.ends_with(".csv") || lower.ends_with(".yaml") || lower.ends_with(".yml"))
     {
@@ -287,9 +293,17 @@ pub fn load(root: &Path, output: Option<&Path>) -> anyhow::Result<Loaded> {
                 path: path.clone(),
                 register: true,
             }),
-            FileKind::Asset => None,
+            FileKind::Asset | FileKind::Framework => None,
         })
         .collect();
+    for (rel, path, kind) in &files {
+        if matches!(kind, FileKind::Framework) {
+            match read_text(rel, path) {
+                Ok(text) => loaded.framework_files.push((rel.clone(), Arc::from(text))),
+                Err(d) => loaded.diagnostics.push(d),
+            }
+        }
+    }
     loaded.assets = files
         .into_iter()
         .filter(|(_, _, k)| matches!(k, FileKind::Asset))
