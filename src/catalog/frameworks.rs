@@ -126,7 +126,16 @@ fn framework_from_areas(prefix: String, name: String, version: String, areas: Ve
         }
     }
     let index = controls.iter().enumerate().map(|(i, c)| (c.id.clone(), i)).collect();
-    Framework { prefix, name, version, areas, controls, index, builtin, file: None }
+    Framework {
+        prefix,
+        name,
+        version,
+        areas,
+        controls,
+        index,
+        builtin,
+        file: None,
+    }
 }
 
 /// The built-in catalogs other than ISO/IEC 42001, parsed once per process.
@@ -138,7 +147,10 @@ pub fn builtin_frameworks() -> &'static [(Framework, Vec<Tier>)] {
             .map(|(_, text)| {
                 // Part of the binary and covered by unit tests: a failure here is a bug.
                 let raw: RawBuiltin = serde_yaml_ng::from_str(text).expect("built-in framework catalog parses");
-                (framework_from_areas(raw.prefix, raw.name, raw.version, raw.areas, true), raw.tiers)
+                (
+                    framework_from_areas(raw.prefix, raw.name, raw.version, raw.areas, true),
+                    raw.tiers,
+                )
             })
             .collect()
     })
@@ -147,7 +159,8 @@ pub fn builtin_frameworks() -> &'static [(Framework, Vec<Tier>)] {
 fn builtin_crosswalk() -> &'static [RawMapping] {
     static CELL: std::sync::OnceLock<Vec<RawMapping>> = std::sync::OnceLock::new();
     CELL.get_or_init(|| {
-        let raw: RawCrosswalk = serde_yaml_ng::from_str(include_str!("crosswalk.yaml")).expect("built-in crosswalk parses");
+        let raw: RawCrosswalk =
+            serde_yaml_ng::from_str(include_str!("crosswalk.yaml")).expect("built-in crosswalk parses");
         raw.mappings
     })
 }
@@ -168,7 +181,11 @@ fn yaml_diag(rel: &str, e: &serde_yaml_ng::Error) -> Diagnostic {
 
 impl Catalog {
     /// Adds the enabled built-in frameworks, the user's framework files and all crosswalks.
-    pub fn with_frameworks(mut self, enabled: &[String], user_files: &[(String, Arc<str>)]) -> (Catalog, Vec<Diagnostic>) {
+    pub fn with_frameworks(
+        mut self,
+        enabled: &[String],
+        user_files: &[(String, Arc<str>)],
+    ) -> (Catalog, Vec<Diagnostic>) {
         let mut diags = Vec::new();
         for (fw, tiers) in builtin_frameworks() {
             if enabled.iter().any(|e| e == &fw.prefix) {
@@ -208,12 +225,18 @@ impl Catalog {
             };
             let prefix_line = line_of(text, "prefix");
             let valid = prefix.chars().next().is_some_and(|c| c.is_ascii_lowercase())
-                && prefix.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-');
+                && prefix
+                    .chars()
+                    .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-');
             if !valid {
                 diags.push(
-                    Diagnostic::error("AIMS039", rel.clone(), format!("framework prefix `{prefix}` is not usable"))
-                        .at_line(prefix_line)
-                        .help("use lowercase letters, digits and `-`, starting with a letter, e.g. `iso27001`"),
+                    Diagnostic::error(
+                        "AIMS039",
+                        rel.clone(),
+                        format!("framework prefix `{prefix}` is not usable"),
+                    )
+                    .at_line(prefix_line)
+                    .help("use lowercase letters, digits and `-`, starting with a letter, e.g. `iso27001`"),
                 );
                 continue;
             }
@@ -222,9 +245,13 @@ impl Catalog {
                 || self.frameworks.iter().any(|f| f.prefix == prefix);
             if taken {
                 diags.push(
-                    Diagnostic::error("AIMS039", rel.clone(), format!("framework prefix `{prefix}` is already in use"))
-                        .at_line(prefix_line)
-                        .help("give this framework its own prefix; built-in ones are iso42001, eu-ai-act and nist-ai-rmf"),
+                    Diagnostic::error(
+                        "AIMS039",
+                        rel.clone(),
+                        format!("framework prefix `{prefix}` is already in use"),
+                    )
+                    .at_line(prefix_line)
+                    .help("give this framework its own prefix; built-in ones are iso42001, eu-ai-act and nist-ai-rmf"),
                 );
                 continue;
             }
@@ -236,26 +263,45 @@ impl Catalog {
                     let id = crate::model::document::scalar_text(&c.id);
                     if id.is_empty() || id.contains(char::is_whitespace) {
                         diags.push(
-                            Diagnostic::error("AIMS039", rel.clone(), format!("control id `{id}` in group {} is not usable", g.id))
-                                .at_line(line_of(text, &c.title))
-                                .help("control ids are one word, e.g. `5.1` or `AC-2`; quote numbers like \"5.10\""),
+                            Diagnostic::error(
+                                "AIMS039",
+                                rel.clone(),
+                                format!("control id `{id}` in group {} is not usable", g.id),
+                            )
+                            .at_line(line_of(text, &c.title))
+                            .help("control ids are one word, e.g. `5.1` or `AC-2`; quote numbers like \"5.10\""),
                         );
                         continue;
                     }
                     if seen.insert(id.clone(), ()).is_some() {
                         diags.push(
-                            Diagnostic::error("AIMS039", rel.clone(), format!("control `{id}` appears twice in {prefix}"))
-                                .at_line(line_of(text, &c.title))
-                                .help("each control id appears once per framework"),
+                            Diagnostic::error(
+                                "AIMS039",
+                                rel.clone(),
+                                format!("control `{id}` appears twice in {prefix}"),
+                            )
+                            .at_line(line_of(text, &c.title))
+                            .help("each control id appears once per framework"),
                         );
                         continue;
                     }
-                    controls.push(Control { id, title: c.title, summary: c.summary, area: String::new(), objective: String::new() });
+                    controls.push(Control {
+                        id,
+                        title: c.title,
+                        summary: c.summary,
+                        area: String::new(),
+                        objective: String::new(),
+                    });
                 }
                 areas.push(Area {
                     id: g.id.clone(),
                     title: g.title.clone(),
-                    objectives: vec![Objective { id: g.id, title: g.title, summary: g.summary, controls }],
+                    objectives: vec![Objective {
+                        id: g.id,
+                        title: g.title,
+                        summary: g.summary,
+                        controls,
+                    }],
                 });
             }
             let mut fw = framework_from_areas(prefix, raw.name.unwrap_or_default(), raw.version, areas, false);
@@ -272,7 +318,13 @@ impl Catalog {
             // Mappings into frameworks that are not enabled are simply not used.
             if let (Some(from), Some(to)) = (self.item(&m.from), self.item(&m.to)) {
                 index.insert((from, to), self.crosswalk.len());
-                self.crosswalk.push(Mapping { from, to, relationship: m.relationship.clone(), note: m.note.clone(), user: false });
+                self.crosswalk.push(Mapping {
+                    from,
+                    to,
+                    relationship: m.relationship.clone(),
+                    note: m.note.clone(),
+                    user: false,
+                });
             }
         }
         for (rel, text, m) in user_mappings {
@@ -286,25 +338,42 @@ impl Catalog {
                         None => "write ids as prefix:control, e.g. iso42001:A.6.2.4 or eu-ai-act:Art.9".into(),
                     };
                     diags.push(
-                        Diagnostic::error("AIMS038", rel.clone(), format!("crosswalk names `{id}`, which is not a known control or clause"))
-                            .at_line(line_of(&text, id).or(line))
-                            .help(help),
+                        Diagnostic::error(
+                            "AIMS038",
+                            rel.clone(),
+                            format!("crosswalk names `{id}`, which is not a known control or clause"),
+                        )
+                        .at_line(line_of(&text, id).or(line))
+                        .help(help),
                     );
                 }
             }
             if !RELATIONSHIPS.contains(&m.relationship.as_str()) {
                 ok = false;
                 diags.push(
-                    Diagnostic::error("AIMS038", rel.clone(), format!("`{}` is not a crosswalk relationship", m.relationship))
-                        .at_line(line)
-                        .help(format!("allowed: {}", RELATIONSHIPS.join(", "))),
+                    Diagnostic::error(
+                        "AIMS038",
+                        rel.clone(),
+                        format!("`{}` is not a crosswalk relationship", m.relationship),
+                    )
+                    .at_line(line)
+                    .help(format!("allowed: {}", RELATIONSHIPS.join(", "))),
                 );
             }
             if !ok {
                 continue;
             }
-            let (from, to) = (self.item(&m.from).unwrap_or(Item::IsoClause(0)), self.item(&m.to).unwrap_or(Item::IsoClause(0)));
-            let mapping = Mapping { from, to, relationship: m.relationship, note: m.note, user: true };
+            let (from, to) = (
+                self.item(&m.from).unwrap_or(Item::IsoClause(0)),
+                self.item(&m.to).unwrap_or(Item::IsoClause(0)),
+            );
+            let mapping = Mapping {
+                from,
+                to,
+                relationship: m.relationship,
+                note: m.note,
+                user: true,
+            };
             match index.get(&(from, to)) {
                 Some(&i) => self.crosswalk[i] = mapping,
                 None => {
@@ -318,9 +387,16 @@ impl Catalog {
 
     /// Resolves a namespaced id (`iso42001:A.6.2.4`, `iso42001:6.1.2`, `eu-ai-act:Art.9`).
     pub fn item(&self, written: &str) -> Option<Item> {
-        let (prefix, id) = written.trim().split_once(':').unwrap_or((super::ISO42001, written.trim()));
+        let (prefix, id) = written
+            .trim()
+            .split_once(':')
+            .unwrap_or((super::ISO42001, written.trim()));
         if prefix == super::ISO42001 {
-            return self.iso.control_index(id).map(Item::IsoControl).or_else(|| self.clause_index(id).map(Item::IsoClause));
+            return self
+                .iso
+                .control_index(id)
+                .map(Item::IsoControl)
+                .or_else(|| self.clause_index(id).map(Item::IsoClause));
         }
         let f = self.frameworks.iter().position(|f| f.prefix == prefix)?;
         self.frameworks[f].control_index(id).map(|c| Item::Other(f, c))
@@ -338,7 +414,9 @@ impl Catalog {
         if builtin_frameworks().iter().any(|(f, _)| f.prefix == prefix) {
             return Some(format!("enable it in aims.toml: frameworks = [\"{prefix}\"]"));
         }
-        let known: Vec<&str> = std::iter::once(super::ISO42001).chain(self.frameworks.iter().map(|f| f.prefix.as_str())).collect();
+        let known: Vec<&str> = std::iter::once(super::ISO42001)
+            .chain(self.frameworks.iter().map(|f| f.prefix.as_str()))
+            .collect();
         Some(match suggest(prefix, known.iter().copied()) {
             Some(s) => format!("did you mean the prefix `{s}`?"),
             None => format!("known prefixes: {}", known.join(", ")),
@@ -347,7 +425,10 @@ impl Catalog {
 
     /// Mappings that touch a control of another framework, for its page.
     pub fn mappings_of(&self, f: usize, c: usize) -> Vec<&Mapping> {
-        self.crosswalk.iter().filter(|m| m.from == Item::Other(f, c) || m.to == Item::Other(f, c)).collect()
+        self.crosswalk
+            .iter()
+            .filter(|m| m.from == Item::Other(f, c) || m.to == Item::Other(f, c))
+            .collect()
     }
 }
 
@@ -364,7 +445,9 @@ mod tests {
         assert_eq!(nist.controls.len(), 72);
         let (eu, tiers) = fws.iter().find(|(f, _)| f.prefix == "eu-ai-act").unwrap();
         assert_eq!(eu.control("Art.9").unwrap().title, "Risk management system");
-        assert!(tiers.iter().any(|t| t.tier == "high" && t.articles.contains(&"Art.14".to_string())));
+        assert!(tiers
+            .iter()
+            .any(|t| t.tier == "high" && t.articles.contains(&"Art.14".to_string())));
     }
 
     #[test]
@@ -372,10 +455,18 @@ mod tests {
         let enabled = vec!["eu-ai-act".to_string(), "nist-ai-rmf".to_string()];
         let (cat, diags) = Catalog::builtin().with_frameworks(&enabled, &[]);
         assert!(diags.is_empty());
-        assert_eq!(cat.crosswalk.len(), builtin_crosswalk().len(), "no built-in mapping names an unknown id");
+        assert_eq!(
+            cat.crosswalk.len(),
+            builtin_crosswalk().len(),
+            "no built-in mapping names an unknown id"
+        );
         let nist = cat.frameworks.iter().position(|f| f.prefix == "nist-ai-rmf").unwrap();
         for c in 0..72 {
-            assert!(!cat.mappings_of(nist, c).is_empty(), "NIST subcategory {} is mapped", cat.frameworks[nist].controls[c].id);
+            assert!(
+                !cat.mappings_of(nist, c).is_empty(),
+                "NIST subcategory {} is mapped",
+                cat.frameworks[nist].controls[c].id
+            );
         }
     }
 
@@ -392,7 +483,13 @@ mod tests {
 
     #[test]
     fn schema_errors_have_a_position() {
-        let (_, diags) = Catalog::builtin().with_frameworks(&[], &[("frameworks/x.yaml".into(), Arc::from("prefix: x\ngroups:\n  - id: G\n    title: T\n    contrls: []\n"))]);
+        let (_, diags) = Catalog::builtin().with_frameworks(
+            &[],
+            &[(
+                "frameworks/x.yaml".into(),
+                Arc::from("prefix: x\ngroups:\n  - id: G\n    title: T\n    contrls: []\n"),
+            )],
+        );
         assert_eq!(diags[0].code, "AIMS039");
         assert_eq!(diags[0].line, Some(5));
     }

@@ -111,7 +111,8 @@ impl Catalog {
         static CELL: std::sync::OnceLock<Catalog> = std::sync::OnceLock::new();
         CELL.get_or_init(|| {
             // The data file is part of the binary and covered by a unit test: failing here is a bug.
-            let raw: RawIso = serde_yaml_ng::from_str(include_str!("iso42001.yaml")).expect("built-in ISO/IEC 42001 catalog parses");
+            let raw: RawIso =
+                serde_yaml_ng::from_str(include_str!("iso42001.yaml")).expect("built-in ISO/IEC 42001 catalog parses");
             let mut controls = Vec::new();
             for area in &raw.areas {
                 for obj in &area.objectives {

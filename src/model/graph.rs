@@ -168,8 +168,11 @@ impl Aims {
         let mut backlinks: Vec<Vec<usize>> = vec![Vec::new(); n];
         let mut clause_docs: Vec<Vec<usize>> = vec![Vec::new(); catalog.clauses.len()];
         let mut control_docs: Vec<Vec<usize>> = vec![Vec::new(); catalog.iso.controls.len()];
-        let mut fw_control_docs: Vec<Vec<Vec<usize>>> =
-            catalog.frameworks.iter().map(|f| vec![Vec::new(); f.controls.len()]).collect();
+        let mut fw_control_docs: Vec<Vec<Vec<usize>>> = catalog
+            .frameworks
+            .iter()
+            .map(|f| vec![Vec::new(); f.controls.len()])
+            .collect();
         let mut fw_controls_of: Vec<Vec<(usize, usize)>> = Vec::with_capacity(n);
 
         for (i, d) in docs.iter().enumerate() {
@@ -437,7 +440,10 @@ impl Aims {
             backlinks,
             clause_docs,
             control_docs,
-            fw_control_docs: fw_control_docs.into_iter().map(|f| f.into_iter().map(sorted_unique).collect()).collect(),
+            fw_control_docs: fw_control_docs
+                .into_iter()
+                .map(|f| f.into_iter().map(sorted_unique).collect())
+                .collect(),
             fw_controls_of,
             control_risks,
             control_systems,
@@ -531,7 +537,11 @@ fn clause_help(text: &str, catalog: &Catalog) -> String {
 }
 
 fn framework_help(written: &str, catalog: &Catalog) -> String {
-    let written = if written.contains(':') { written.to_string() } else { format!("{written}:x") };
+    let written = if written.contains(':') {
+        written.to_string()
+    } else {
+        format!("{written}:x")
+    };
     catalog
         .explain_unknown(&written)
         .unwrap_or_else(|| "controls are written `A.6.2.4` or `iso42001:A.6.2.4`".into())

@@ -8,7 +8,7 @@ use crate::render::pages::{applicability_label, Shared};
 
 /// A table to export: column names and rows of text cells.
 pub struct Table {
-    pub name: &'static str,
+    pub name: String,
     pub columns: Vec<&'static str>,
     pub rows: Vec<Vec<String>>,
 }
@@ -64,7 +64,7 @@ pub fn tables(s: &Shared) -> Vec<Table> {
         .map(|c| (c, s.control_row(c, false)))
         .collect();
     let soa = Table {
-        name: "soa",
+        name: "soa".into(),
         columns: vec!["control", "title", "area", "applicable", "status", "justification"],
         rows: controls
             .iter()
@@ -81,7 +81,7 @@ pub fn tables(s: &Shared) -> Vec<Table> {
             .collect(),
     };
     let control_matrix = Table {
-        name: "controls",
+        name: "controls".into(),
         columns: vec![
             "control",
             "title",
@@ -110,7 +110,7 @@ pub fn tables(s: &Shared) -> Vec<Table> {
             .collect(),
     };
     let clauses = Table {
-        name: "clauses",
+        name: "clauses".into(),
         columns: vec!["clause", "title", "documented_information", "addressed_by"],
         rows: aims
             .catalog
@@ -128,7 +128,7 @@ pub fn tables(s: &Shared) -> Vec<Table> {
             .collect(),
     };
     let documents = Table {
-        name: "documents",
+        name: "documents".into(),
         columns: vec![
             "id",
             "title",
@@ -173,7 +173,7 @@ pub fn tables(s: &Shared) -> Vec<Table> {
             .collect(),
     };
     let systems = Table {
-        name: "systems",
+        name: "systems".into(),
         columns: vec![
             "id",
             "title",
@@ -212,7 +212,7 @@ pub fn tables(s: &Shared) -> Vec<Table> {
             .collect(),
     };
     let risks = Table {
-        name: "risks",
+        name: "risks".into(),
         columns: vec![
             "id",
             "title",
@@ -256,7 +256,39 @@ pub fn tables(s: &Shared) -> Vec<Table> {
             })
             .collect(),
     };
-    vec![soa, control_matrix, clauses, documents, systems, risks]
+    let mut out = vec![soa, control_matrix, clauses, documents, systems, risks];
+    for (f, fw) in aims.catalog.frameworks.iter().enumerate() {
+        out.push(Table {
+            name: fw.prefix.clone(),
+            columns: vec![
+                "control",
+                "title",
+                "state",
+                "direct_evidence",
+                "mapped_iso42001",
+                "inferred_evidence_count",
+            ],
+            rows: (0..fw.controls.len())
+                .map(|c| {
+                    let r = crate::render::frameworks::row(s, f, c, false);
+                    let mapped: Vec<String> = r
+                        .mapped
+                        .iter()
+                        .map(|m| format!("{} ({})", m.link.id, m.relationship))
+                        .collect();
+                    vec![
+                        r.id.clone(),
+                        r.title.clone(),
+                        r.state.to_string(),
+                        r.direct.iter().map(|d| d.id.as_str()).collect::<Vec<_>>().join("; "),
+                        mapped.join("; "),
+                        r.inferred.to_string(),
+                    ]
+                })
+                .collect(),
+        });
+    }
+    out
 }
 
 #[cfg(test)]
@@ -266,7 +298,7 @@ mod tests {
     #[test]
     fn csv_is_quoted_utf8_with_one_header() {
         let t = Table {
-            name: "t",
+            name: "t".into(),
             columns: vec!["id", "title"],
             rows: vec![vec!["R-1".into(), "Drift, \"slow\" — ünïcode".into()]],
         };

@@ -1,6 +1,7 @@
 //! Rendering the portal: the Tera theme (built in, overridable by template name), one context
 //! builder per page kind, and a parallel render-and-write over every page.
 
+pub mod frameworks;
 pub mod markdown;
 pub mod matrices;
 pub mod pages;
@@ -172,6 +173,15 @@ pub fn render_pages(
         ]);
         jobs.extend((0..aims.catalog.clauses.len()).map(Job::Clause));
         jobs.extend((0..aims.catalog.iso.controls.len()).map(Job::Control));
+        if !aims.catalog.frameworks.is_empty() {
+            jobs.push(Job::Frameworks);
+        }
+        for (f, fw) in aims.catalog.frameworks.iter().enumerate() {
+            std::fs::create_dir_all(out.join("frameworks").join(&fw.prefix))
+                .with_context(|| format!("creating frameworks/{}", fw.prefix))?;
+            jobs.push(Job::FrameworkMatrix(f));
+            jobs.extend((0..fw.controls.len()).map(|c| Job::FrameworkControl(f, c)));
+        }
     }
     jobs.extend(doc_jobs.into_iter().filter(|&i| i < aims.docs.len()).map(Job::Doc));
     let pages = jobs.len();
@@ -205,6 +215,24 @@ pub fn render_pages(
                 "control.html",
                 &pages::control(&ctx, i),
             )?,
+            Job::Frameworks => emit(
+                "frameworks/index.html".into(),
+                "frameworks.html",
+                &frameworks::index(&ctx),
+            )?,
+            Job::FrameworkMatrix(f) => emit(
+                format!("frameworks/{}/index.html", aims.catalog.frameworks[f].prefix),
+                "framework.html",
+                &frameworks::matrix(&ctx, f),
+            )?,
+            Job::FrameworkControl(f, c) => {
+                let fw = &aims.catalog.frameworks[f];
+                emit(
+                    framework_href(&fw.prefix, &fw.controls[c].id),
+                    "framework_control.html",
+                    &frameworks::control(&ctx, f, c),
+                )?
+            }
         }
         Ok(())
     })?;
@@ -283,6 +311,18 @@ fn write_search_and_exports(ctx: &pages::Shared, out: &Path, opts: &RenderOption
             text: format!("{} iso42001:{} {} {} {just}", c.id, c.id, c.title, c.summary),
         });
     }
+    for fw in &aims.catalog.frameworks {
+        for c in &fw.controls {
+            entries.push(SearchPage {
+                url: framework_href(&fw.prefix, &c.id),
+                kind: fw.name.clone(),
+                id: c.id.clone(),
+                title: c.title.clone(),
+                snippet: c.summary.clone(),
+                text: format!("{} {}:{} {} {}", c.id, fw.prefix, c.id, c.title, c.summary),
+            });
+        }
+    }
     write_page(
         &out.join("search/index.js"),
         build_index(&entries).as_bytes(),
@@ -324,4 +364,7 @@ enum Job {
     Doc(usize),
     Clause(usize),
     Control(usize),
+    Frameworks,
+    FrameworkMatrix(usize),
+    FrameworkControl(usize, usize),
 }

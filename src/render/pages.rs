@@ -244,6 +244,17 @@ struct DocumentPage {
     /// The SoA document: every control with its applicability.
     soa: Vec<ControlRow>,
     findings: Vec<String>,
+    /// Controls of other frameworks the document cites.
+    framework_controls: Vec<FrameworkCite>,
+    /// AI systems with an EU AI Act tier: the articles that follow from it, with coverage.
+    eu_tier_note: String,
+    obligations: Vec<super::frameworks::Obligation>,
+}
+
+#[derive(Serialize)]
+struct FrameworkCite {
+    framework: String,
+    link: CatalogLink,
 }
 
 #[derive(Serialize)]
@@ -397,6 +408,10 @@ pub fn document(s: &Shared, i: usize) -> impl Serialize {
         }
         Details::Soa(_) | Details::None => {}
     }
+    let (eu_tier_note, obligations) = match d.system().and_then(|sys| sys.eu_ai_act_category.as_deref()) {
+        Some(tier) => super::frameworks::obligations(s, tier),
+        None => (String::new(), vec![]),
+    };
     let chain_risks = if d.doc_type == "system" {
         aims.system_risks[i].iter().map(|&r| risk_summary(s, r, true)).collect()
     } else {
@@ -463,6 +478,23 @@ pub fn document(s: &Shared, i: usize) -> impl Serialize {
         chain_risks,
         soa,
         findings,
+        framework_controls: aims.fw_controls_of[i]
+            .iter()
+            .map(|&(f, c)| {
+                let fw = &aims.catalog.frameworks[f];
+                let c = &fw.controls[c];
+                FrameworkCite {
+                    framework: fw.name.clone(),
+                    link: CatalogLink {
+                        id: c.id.clone(),
+                        title: c.title.clone(),
+                        href: super::framework_href(&fw.prefix, &c.id),
+                    },
+                }
+            })
+            .collect(),
+        eu_tier_note,
+        obligations,
     }
 }
 

@@ -44,6 +44,18 @@ pub const TEMPLATES: &[(&str, &str)] = &[
         include_str!("../../themes/default/templates/systems.html"),
     ),
     ("risks.html", include_str!("../../themes/default/templates/risks.html")),
+    (
+        "frameworks.html",
+        include_str!("../../themes/default/templates/frameworks.html"),
+    ),
+    (
+        "framework.html",
+        include_str!("../../themes/default/templates/framework.html"),
+    ),
+    (
+        "framework_control.html",
+        include_str!("../../themes/default/templates/framework_control.html"),
+    ),
 ];
 
 pub const STATIC: &[(&str, &str)] = &[
@@ -64,6 +76,7 @@ struct Site<'a> {
     version: &'static str,
     live_reload: bool,
     source: Option<&'a crate::source::git::Provenance>,
+    frameworks: bool,
 }
 
 impl Theme {
@@ -111,6 +124,7 @@ impl Theme {
             version: env!("CARGO_PKG_VERSION"),
             live_reload,
             source,
+            frameworks: !aims.catalog.frameworks.is_empty(),
         };
         tera.global_context().insert("site", &site);
         Ok(Theme { tera, statics })
