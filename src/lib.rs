@@ -15,6 +15,7 @@ pub mod pipeline;
 pub mod render;
 pub mod serve;
 pub mod source;
+pub mod timing;
 
 /// Runs the loader on one in-memory file the way a build would: UTF-8 decoding, frontmatter
 /// split, YAML, typing, Markdown, and (for `.csv`/`.yaml` names under `registers/`) register

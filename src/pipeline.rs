@@ -86,13 +86,16 @@ fn read_unit(file: &SourceFile, config: &Config, with_html: bool) -> FileUnit {
 impl Workspace {
     /// Walks and reads the whole repository.
     pub fn open(src: &Path, output: Option<&Path>, with_html: bool) -> anyhow::Result<Workspace> {
+        let mut t = crate::timing::Phases::start();
         let loaded = source::load(src, output)?;
+        t.done("walk");
         let config = loaded.config;
         let files: BTreeMap<String, FileUnit> = loaded
             .sources
             .par_iter()
             .map(|f| (f.rel.clone(), read_unit(f, &config, with_html)))
             .collect();
+        t.done("read, parse, markdown");
         Ok(Workspace {
             root: loaded.root,
             output: output.map(Path::to_path_buf),
@@ -175,6 +178,7 @@ impl Workspace {
     /// Like `compile`, leaving out the documents `withhold` selects: references to them resolve
     /// to "withheld" instead of failing. Returns what was left out.
     pub fn compile_withholding(&self, withhold: &dyn Fn(&Document) -> bool) -> (Compiled, Withheld) {
+        let mut t = crate::timing::Phases::start();
         let mut withheld = Withheld::default();
         let mut diagnostics = self.repo_diagnostics.clone();
         let mut docs = Vec::new();
@@ -219,8 +223,10 @@ impl Workspace {
             &withheld,
         );
         diagnostics.extend(graph_diags);
+        t.done("resolve graph");
         diagnostics.extend(crate::check::run(&aims));
         diagnostic::sort(&mut diagnostics);
+        t.done("checks");
         let compiled = Compiled {
             root: self.root.clone(),
             aims,

@@ -21,7 +21,9 @@ pub fn output_dir(compiled: &Compiled, out: Option<&Path>) -> PathBuf {
 pub fn publish(compiled: &Compiled, out: &Path, opts: &RenderOptions) -> anyhow::Result<RenderStats> {
     let staging = Staging::new(out, &compiled.root)?;
     let stats = render::render_site(compiled, &staging.dir, opts)?;
+    let mut t = crate::timing::Phases::start();
     staging.commit()?;
+    t.done("swap in (old portal removed)");
     Ok(stats)
 }
 
@@ -37,7 +39,9 @@ pub fn run(src: &Path, out: Option<&Path>) -> anyhow::Result<i32> {
         return Ok(EXIT_FINDINGS);
     }
     let out_dir = output_dir(&compiled, out);
+    let mut t = crate::timing::Phases::start();
     compiled.provenance = crate::source::git::read(&compiled.root, Some(&compiled.aims.config.output));
+    t.done("git provenance");
     let stats = publish(
         &compiled,
         &out_dir,

@@ -65,34 +65,55 @@ fn base36(mut n: usize, out: &mut String) {
 
 /// Builds the JavaScript text of the index.
 pub fn build_index(pages: &[SearchPage]) -> String {
-    let mut postings: BTreeMap<String, Vec<usize>> = BTreeMap::new();
-    for (n, page) in pages.iter().enumerate() {
-        let mut seen = std::collections::HashSet::new();
-        terms(&page.text, |t| {
-            if seen.insert(t.to_string()) {
-                postings.entry(t.to_string()).or_default().push(n);
+    use rayon::prelude::*;
+    // Lower-case each page once; invert in parallel over runs of pages, then merge the runs in
+    // order, so every posting list stays sorted without sorting it.
+    let lowered: Vec<String> = pages.par_iter().map(|p| p.text.to_lowercase()).collect();
+    type Postings<'a> = ahash::AHashMap<&'a str, Vec<u32>>;
+    let postings: Postings = lowered
+        .par_iter()
+        .enumerate()
+        .fold(Postings::default, |mut map, (n, text)| {
+            let n = n as u32;
+            terms_of_lowercase(text, |t| {
+                let list = map.entry(t).or_default();
+                if list.last() != Some(&n) {
+                    list.push(n);
+                }
+            });
+            map
+        })
+        .reduce(Postings::default, |mut left, right| {
+            for (t, mut list) in right {
+                left.entry(t).or_default().append(&mut list);
             }
+            left
         });
-    }
     let common_threshold = if pages.len() >= 50 { pages.len() / 2 } else { usize::MAX };
     let mut common = Vec::new();
     let mut encoded = BTreeMap::new();
-    for (term, list) in postings {
+    for (term, mut list) in postings {
+        // Runs merge in page order; make sure regardless, since the deltas need ascending lists.
+        if !list.windows(2).all(|w| w[0] < w[1]) {
+            list.sort_unstable();
+            list.dedup();
+        }
         if list.len() > common_threshold {
-            common.push(term);
+            common.push(term.to_string());
             continue;
         }
-        let mut s = String::new();
+        let mut s = String::with_capacity(list.len() * 2);
         let mut prev = 0;
         for (i, n) in list.iter().enumerate() {
             if i > 0 {
                 s.push(',');
             }
-            base36(n - prev, &mut s);
+            base36((*n - prev) as usize, &mut s);
             prev = *n;
         }
-        encoded.insert(term, s);
+        encoded.insert(term.to_string(), s);
     }
+    common.sort();
     let index = Index {
         pages: pages
             .iter()
@@ -114,6 +135,27 @@ pub fn build_index(pages: &[SearchPage]) -> String {
     let _ = writeln!(out, "window.AIMSBOOK_SEARCH={json};");
     // `</script>` can never appear in JSON strings we emit as a script file, but keep it inert anyway.
     out.replace("</", "<\\/")
+}
+
+/// Like `terms`, over text already in lower case, yielding slices of it (no allocation).
+fn terms_of_lowercase<'a>(text: &'a str, mut emit: impl FnMut(&'a str)) {
+    let sep = |c: char| matches!(c, '.' | '-' | '_' | ':');
+    for raw in text.split(|c: char| !(c.is_alphanumeric() || sep(c))) {
+        let token = raw.trim_matches(sep);
+        if token.is_empty() {
+            continue;
+        }
+        if token.len() >= 2 || token.bytes().all(|b| b.is_ascii_digit()) {
+            emit(token);
+        }
+        if token.contains(sep) {
+            for part in token.split(sep) {
+                if part.len() >= 2 {
+                    emit(part);
+                }
+            }
+        }
+    }
 }
 
 /// A snippet: the start of the text, cut at a word boundary.

@@ -91,8 +91,9 @@ pub fn compile(body: &str, body_line: usize, title: Option<&str>, with_html: boo
     let mut refs: Vec<BodyRef> = Vec::new();
     let mut anchors: Vec<String> = Vec::new();
     let mut seen_anchors: HashSet<String> = HashSet::new();
-    let mut text = String::new();
-    let mut events: Vec<Event> = Vec::new();
+    // Plain text is for the search index, which only builds need.
+    let mut text = String::with_capacity(if with_html { body.len() } else { 0 });
+    let mut events: Vec<Event> = Vec::with_capacity(if with_html { body.len() / 24 } else { 0 });
     // Heading being buffered until its end, to give it an id from its text.
     let mut heading: Option<PendingHeading> = None;
     // Inside a wikilink without custom text: drop its inner text, the title slot replaces it.
@@ -258,11 +259,15 @@ pub fn compile(body: &str, body_line: usize, title: Option<&str>, with_html: boo
             if let Some(h) = heading.as_mut() {
                 h.text.push_str(t);
             }
-            text.push_str(t);
-        } else if matches!(event, Event::SoftBreak | Event::HardBreak | Event::End(_)) {
+            if with_html {
+                text.push_str(t);
+            }
+        } else if with_html && matches!(event, Event::SoftBreak | Event::HardBreak | Event::End(_)) {
             text.push(' ');
         }
-        emit(&mut heading, &mut events, event);
+        if with_html || heading.is_some() {
+            emit(&mut heading, &mut events, event);
+        }
     }
     let mut html = String::new();
     if with_html {

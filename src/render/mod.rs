@@ -129,6 +129,7 @@ pub fn render_pages(
     set: &PageSet,
 ) -> anyhow::Result<RenderStats> {
     let aims = &compiled.aims;
+    let mut t = crate::timing::Phases::start();
     let theme = theme::Theme::load(
         &compiled.theme_files,
         aims,
@@ -185,8 +186,10 @@ pub fn render_pages(
     }
     jobs.extend(doc_jobs.into_iter().filter(|&i| i < aims.docs.len()).map(Job::Doc));
     let pages = jobs.len();
+    t.done("theme");
     if overview {
         write_search_and_exports(&ctx, out, opts)?;
+        t.done("search index and exports");
     }
     jobs.par_iter().try_for_each(|job| -> anyhow::Result<()> {
         let emit = |path: String, template: &str, context: &dyn erased::Context| -> anyhow::Result<()> {
@@ -237,6 +240,7 @@ pub fn render_pages(
         Ok(())
     })?;
 
+    t.done("render and write pages");
     for asset in &aims.used_assets {
         let dest = out.join(asset);
         if let Some(parent) = dest.parent() {
@@ -265,6 +269,7 @@ mod erased {
 /// The search index over every page, and the CSV/JSON exports of every matrix and register.
 fn write_search_and_exports(ctx: &pages::Shared, out: &Path, opts: &RenderOptions) -> anyhow::Result<()> {
     use crate::output::search::{build_index, snippet, SearchPage};
+    let mut t = crate::timing::Phases::start();
     let aims = ctx.aims;
     let mut entries: Vec<SearchPage> = aims
         .docs
@@ -323,11 +328,10 @@ fn write_search_and_exports(ctx: &pages::Shared, out: &Path, opts: &RenderOption
             });
         }
     }
-    write_page(
-        &out.join("search/index.js"),
-        build_index(&entries).as_bytes(),
-        opts.atomic_files,
-    )?;
+    t.done("  search entries");
+    let index = build_index(&entries);
+    t.done("  search index");
+    write_page(&out.join("search/index.js"), index.as_bytes(), opts.atomic_files)?;
     for table in crate::output::exports::tables(ctx) {
         write_page(
             &out.join(format!("exports/{}.csv", table.name)),
