@@ -18,6 +18,8 @@ pub struct Config {
     pub build_date: Option<Date>,
     pub theme: Option<String>,
     pub frameworks: Vec<String>,
+    /// Line of `frameworks = …` in aims.toml, for diagnostics.
+    pub frameworks_line: Option<usize>,
     pub review_warning_days: i64,
     /// register file name (relative to `registers/`) → document type
     pub registers: BTreeMap<String, String>,
@@ -33,6 +35,7 @@ impl Default for Config {
             build_date: None,
             theme: None,
             frameworks: vec!["iso42001".into()],
+            frameworks_line: None,
             review_warning_days: 30,
             registers: BTreeMap::new(),
             include_confidential: false,
@@ -114,18 +117,11 @@ pub fn parse(text: &str) -> (Config, Vec<Diagnostic>) {
         }
     }
     if let Some(list) = raw.frameworks {
-        let line = find_key_line(text, "frameworks");
+        // Names are checked with the catalogs, since a user framework file can declare one.
+        config.frameworks_line = find_key_line(text, "frameworks");
         let mut fws = vec!["iso42001".to_string()];
         for f in list {
-            if !KNOWN_FRAMEWORKS.contains(&f.as_str()) {
-                let mut d = Diagnostic::error("AIMS035", CONFIG_FILE, format!("unknown framework `{f}` in aims.toml"))
-                    .at_line(line);
-                d = match crate::diagnostic::suggest(&f, KNOWN_FRAMEWORKS.iter().copied()) {
-                    Some(s) => d.help(format!("did you mean `{s}`?")),
-                    None => d.help(format!("built-in frameworks: {}", KNOWN_FRAMEWORKS.join(", "))),
-                };
-                diags.push(d);
-            } else if !fws.contains(&f) {
+            if !fws.contains(&f) {
                 fws.push(f);
             }
         }
@@ -182,8 +178,8 @@ mod tests {
     fn unknown_key_and_framework() {
         let (_, d) = parse("titel = \"x\"\n");
         assert_eq!(d[0].code, "AIMS070");
-        let (_, d) = parse("frameworks = [\"eu-ai-akt\"]\n");
-        assert_eq!(d[0].code, "AIMS035");
-        assert!(d[0].help.as_deref().unwrap().contains("eu-ai-act"));
+        let (c, d) = parse("frameworks = [\"eu-ai-akt\"]\n");
+        assert!(d.is_empty(), "names are checked against the catalogs later");
+        assert_eq!(c.frameworks_line, Some(1));
     }
 }

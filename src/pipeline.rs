@@ -207,8 +207,7 @@ impl Workspace {
             }
         }
         let today = self.config.build_date.unwrap_or_else(today);
-        let (catalog, catalog_diags) =
-            Catalog::builtin().with_frameworks(&self.config.frameworks, &self.framework_files);
+        let (catalog, catalog_diags) = Catalog::builtin().with_frameworks(&self.config, &self.framework_files);
         diagnostics.extend(catalog_diags);
         for (rel, text) in &self.framework_files {
             texts.insert(rel.clone(), text.clone());

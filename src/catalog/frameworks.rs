@@ -7,6 +7,7 @@ use std::sync::Arc;
 use serde::Deserialize;
 
 use super::{Area, Catalog, Control, Framework, Objective};
+use crate::config::{Config, CONFIG_FILE};
 use crate::diagnostic::{suggest, Diagnostic};
 
 /// Relationships between mapped controls, as NIST OLIR names them.
@@ -181,11 +182,8 @@ fn yaml_diag(rel: &str, e: &serde_yaml_ng::Error) -> Diagnostic {
 
 impl Catalog {
     /// Adds the enabled built-in frameworks, the user's framework files and all crosswalks.
-    pub fn with_frameworks(
-        mut self,
-        enabled: &[String],
-        user_files: &[(String, Arc<str>)],
-    ) -> (Catalog, Vec<Diagnostic>) {
+    pub fn with_frameworks(mut self, config: &Config, user_files: &[(String, Arc<str>)]) -> (Catalog, Vec<Diagnostic>) {
+        let enabled = &config.frameworks;
         let mut diags = Vec::new();
         for (fw, tiers) in builtin_frameworks() {
             if enabled.iter().any(|e| e == &fw.prefix) {
@@ -201,6 +199,11 @@ impl Catalog {
                 Ok(r) => r,
                 Err(e) => {
                     diags.push(yaml_diag(rel, &e));
+                    // Remember its prefix, so citations of it point at this file, not at a typo.
+                    if let Some(p) = text.lines().find_map(|l| l.strip_prefix("prefix:")) {
+                        self.broken
+                            .push((p.trim().trim_matches(['"', '\'']).to_string(), rel.clone()));
+                    }
                     continue;
                 }
             };
@@ -261,6 +264,16 @@ impl Catalog {
                 let mut controls = Vec::new();
                 for c in g.controls {
                     let id = crate::model::document::scalar_text(&c.id);
+                    if let serde_yaml_ng::Value::Number(n) = &c.id {
+                        if n.is_f64() {
+                            diags.push(
+                                Diagnostic::error("AIMS039", rel.clone(), format!("control id {id} is written as a number"))
+                                    .at_line(line_of(text, &c.title))
+                                    .help(format!("quote it (`id: \"{id}\"`): YAML reads unquoted 5.20 as the number 5.2, and 5.10 as 5.1")),
+                            );
+                            continue;
+                        }
+                    }
                     if id.is_empty() || id.contains(char::is_whitespace) {
                         diags.push(
                             Diagnostic::error(
@@ -310,6 +323,31 @@ impl Catalog {
             }
             fw.file = Some(rel.clone());
             self.frameworks.push(fw);
+        }
+
+        for name in enabled {
+            let known = name == super::ISO42001 || self.frameworks.iter().any(|f| &f.prefix == name);
+            if known || self.broken.iter().any(|(p, _)| p == name) {
+                continue;
+            }
+            let candidates: Vec<&str> = builtin_frameworks()
+                .iter()
+                .map(|(f, _)| f.prefix.as_str())
+                .chain(self.frameworks.iter().map(|f| f.prefix.as_str()))
+                .collect();
+            let help = match suggest(name, candidates.iter().copied()) {
+                Some(s) => format!("did you mean `{s}`?"),
+                None => "built-in frameworks are eu-ai-act and nist-ai-rmf; your own are declared by a file under frameworks/ (see docs/frameworks.md)".into(),
+            };
+            diags.push(
+                Diagnostic::error(
+                    "AIMS035",
+                    CONFIG_FILE,
+                    format!("unknown framework `{name}` in aims.toml"),
+                )
+                .at_line(config.frameworks_line)
+                .help(help),
+            );
         }
 
         // Crosswalks: ours first, then the organisation's, which replace ours for the same pair.
@@ -405,6 +443,11 @@ impl Catalog {
     /// Help for an id that does not resolve: a near miss, or a framework to enable.
     pub fn explain_unknown(&self, written: &str) -> Option<String> {
         let (prefix, id) = written.trim().split_once(':')?;
+        if let Some((_, file)) = self.broken.iter().find(|(p, _)| p == prefix) {
+            return Some(format!(
+                "`{prefix}` is declared in {file}, which has errors: fix that file first"
+            ));
+        }
         if let Some(fw) = self.frameworks.iter().find(|f| f.prefix == prefix) {
             return Some(match suggest(id, fw.controls.iter().map(|c| c.id.as_str())) {
                 Some(s) => format!("did you mean `{prefix}:{s}`?"),
@@ -452,8 +495,11 @@ mod tests {
 
     #[test]
     fn every_builtin_mapping_resolves_when_all_are_enabled() {
-        let enabled = vec!["eu-ai-act".to_string(), "nist-ai-rmf".to_string()];
-        let (cat, diags) = Catalog::builtin().with_frameworks(&enabled, &[]);
+        let config = Config {
+            frameworks: vec!["eu-ai-act".to_string(), "nist-ai-rmf".to_string()],
+            ..Config::default()
+        };
+        let (cat, diags) = Catalog::builtin().with_frameworks(&config, &[]);
         assert!(diags.is_empty());
         assert_eq!(
             cat.crosswalk.len(),
@@ -473,7 +519,8 @@ mod tests {
     #[test]
     fn user_frameworks_and_overrides() {
         let file = "prefix: acme\nname: ACME controls\ngroups:\n  - id: G1\n    title: Governance\n    controls:\n      - {id: AC-1, title: Board oversight}\nmappings:\n  - {from: \"iso42001:A.2.2\", to: \"acme:AC-1\", relationship: equivalent, note: ours}\n  - {from: \"iso42001:A.2.2\", to: \"acme:AC-9\", relationship: related}\n";
-        let (cat, diags) = Catalog::builtin().with_frameworks(&[], &[("frameworks/acme.yaml".into(), Arc::from(file))]);
+        let (cat, diags) =
+            Catalog::builtin().with_frameworks(&Config::default(), &[("frameworks/acme.yaml".into(), Arc::from(file))]);
         assert_eq!(diags.len(), 1, "{diags:?}");
         assert_eq!(diags[0].code, "AIMS038");
         assert_eq!(diags[0].line, Some(10));
@@ -482,9 +529,34 @@ mod tests {
     }
 
     #[test]
+    fn framework_names_in_aims_toml_are_checked_against_the_catalogs() {
+        let file = "prefix: acme\ngroups:\n  - {id: G, title: T, controls: [{id: \"5.10\", title: A}, {id: 5.20, title: B}]}\n";
+        let config = Config {
+            frameworks: vec!["acme".into(), "eu-ai-akt".into()],
+            frameworks_line: Some(3),
+            ..Config::default()
+        };
+        let (cat, diags) =
+            Catalog::builtin().with_frameworks(&config, &[("frameworks/acme.yaml".into(), Arc::from(file))]);
+        let unknown: Vec<_> = diags.iter().filter(|d| d.code == "AIMS035").collect();
+        assert_eq!(
+            unknown.len(),
+            1,
+            "acme is declared by its file; eu-ai-akt is a typo: {diags:?}"
+        );
+        assert_eq!(unknown[0].line, Some(3));
+        assert!(unknown[0].help.as_deref().unwrap().contains("eu-ai-act"));
+        assert!(
+            diags.iter().any(|d| d.code == "AIMS039" && d.message.contains("5.2")),
+            "unquoted 5.20 is flagged: {diags:?}"
+        );
+        assert!(cat.item("acme:5.10").is_some());
+    }
+
+    #[test]
     fn schema_errors_have_a_position() {
         let (_, diags) = Catalog::builtin().with_frameworks(
-            &[],
+            &Config::default(),
             &[(
                 "frameworks/x.yaml".into(),
                 Arc::from("prefix: x\ngroups:\n  - id: G\n    title: T\n    contrls: []\n"),

@@ -103,6 +103,8 @@ pub struct Catalog {
     pub crosswalk: Vec<frameworks::Mapping>,
     /// EU AI Act risk tiers and the articles that follow from each (when the Act is enabled).
     pub eu_tiers: Vec<frameworks::Tier>,
+    /// Prefixes of user framework files that failed to load, with the file.
+    pub broken: Vec<(String, String)>,
 }
 
 impl Catalog {
@@ -142,6 +144,7 @@ impl Catalog {
                 frameworks: Vec::new(),
                 crosswalk: Vec::new(),
                 eu_tiers: Vec::new(),
+                broken: Vec::new(),
             }
         })
         .clone()
