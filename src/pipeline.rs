@@ -21,7 +21,7 @@ use crate::source::{self, SourceFile};
 pub struct Compiled {
     pub root: PathBuf,
     pub aims: Aims,
-    /// Compiled bodies by `Document::source_index`.
+    /// Compiled bodies, by `Aims::source` of each document.
     pub bodies: Vec<Arc<CompiledBody>>,
     pub theme_files: Vec<(String, PathBuf)>,
     pub texts: SourceTexts,
@@ -39,7 +39,7 @@ impl Compiled {
 /// What one document or register file produced.
 #[derive(Clone, Default)]
 pub struct FileUnit {
-    pub docs: Vec<Document>,
+    pub docs: Vec<Arc<Document>>,
     pub bodies: Vec<Arc<CompiledBody>>,
     pub diagnostics: Vec<Diagnostic>,
     pub text: Option<Arc<str>>,
@@ -75,7 +75,7 @@ fn read_unit(file: &SourceFile, config: &Config, with_html: bool) -> FileUnit {
             let mut body = markdown::compile(record.body(), record.body_line, Some(&d.title), with_html);
             d.body_refs = std::mem::take(&mut body.refs);
             d.anchors = std::mem::take(&mut body.anchors);
-            unit.docs.push(d);
+            unit.docs.push(Arc::new(d));
             unit.bodies.push(Arc::new(body));
         }
     }
@@ -200,10 +200,8 @@ impl Workspace {
                     }
                     continue;
                 }
-                let mut d = d.clone();
-                d.source_index = bodies.len();
                 bodies.push(b.clone());
-                docs.push(d);
+                docs.push(d.clone());
             }
         }
         let today = self.config.build_date.unwrap_or_else(today);
@@ -241,8 +239,14 @@ impl Workspace {
 
 /// Loads, types, resolves and checks the repository at `src`. `with_html` also renders bodies
 /// (the build needs them; `check` does not).
+///
+/// For one-shot commands: the workspace is not freed (the process is about to exit, and freeing
+/// thousands of documents one allocation at a time is measurable). `serve` keeps a `Workspace`.
 pub fn compile(src: &Path, output: Option<&Path>, with_html: bool) -> anyhow::Result<Compiled> {
-    Ok(Workspace::open(src, output, with_html)?.compile())
+    let ws = Workspace::open(src, output, with_html)?;
+    let compiled = ws.compile();
+    std::mem::forget(ws);
+    Ok(compiled)
 }
 
 /// Today's date in local time (UTC when the offset cannot be known).

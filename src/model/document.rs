@@ -116,8 +116,6 @@ pub struct Document {
     pub body_refs: Vec<BodyRef>,
     /// Heading anchors of the body, for `#fragment` checks.
     pub anchors: Vec<String>,
-    /// Index of this document's record in load order (its compiled body has the same index).
-    pub source_index: usize,
 }
 
 impl Document {
@@ -510,7 +508,6 @@ pub fn from_record(record: &Record) -> (Option<Document>, Vec<Diagnostic>) {
         details,
         body_refs: Vec::new(),
         anchors: Vec::new(),
-        source_index: 0,
         id,
         title,
         doc_type,

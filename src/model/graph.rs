@@ -1,6 +1,7 @@
 //! Building the graph: one pass to index ids, one to resolve references, one to invert them.
 
 use std::collections::{BTreeSet, HashMap};
+use std::sync::Arc;
 
 use time::Date;
 
@@ -30,7 +31,9 @@ pub struct Aims {
     pub catalog: Catalog,
     /// "Today" for review dates: the pinned build date, or the day of the build.
     pub today: Date,
-    pub docs: Vec<Document>,
+    pub docs: Vec<Arc<Document>>,
+    /// For each document, its position in the input (the caller's index of its compiled body).
+    pub source: Vec<usize>,
     pub by_id: HashMap<String, usize>,
     /// Per document, the target of each body reference (same order as `body_refs`).
     pub body_targets: Vec<Vec<Target>>,
@@ -75,13 +78,17 @@ impl Aims {
         config: Config,
         catalog: Catalog,
         today: Date,
-        mut docs: Vec<Document>,
+        docs: Vec<Arc<Document>>,
         assets: &BTreeSet<String>,
         md_files: &BTreeSet<String>,
         withheld: &Withheld,
     ) -> (Aims, Vec<Diagnostic>) {
         let mut diags = Vec::new();
-        docs.sort_by(|a, b| (&a.file, a.row_line).cmp(&(&b.file, b.row_line)));
+        // Documents in a stable order (file, row); `source` remembers where each came from.
+        let mut order: Vec<usize> = (0..docs.len()).collect();
+        order.sort_by(|&a, &b| (&docs[a].file, docs[a].row_line).cmp(&(&docs[b].file, docs[b].row_line)));
+        let mut source = order.clone();
+        let mut docs: Vec<Arc<Document>> = order.into_iter().map(|i| docs[i].clone()).collect();
 
         // Ids: first occurrence wins; later ones are errors (also when only case differs,
         // because ids become file names).
@@ -134,6 +141,8 @@ impl Aims {
         if keep.iter().any(|k| !k) {
             let mut it = keep.iter();
             docs.retain(|_| *it.next().unwrap_or(&true));
+            let mut it = keep.iter();
+            source.retain(|_| *it.next().unwrap_or(&true));
             by_id = docs.iter().enumerate().map(|(i, d)| (d.id.clone(), i)).collect();
             by_lower = docs
                 .iter()
@@ -454,6 +463,7 @@ impl Aims {
             applicability,
             used_assets,
             docs,
+            source,
         };
         (aims, diags)
     }
@@ -474,7 +484,7 @@ impl Aims {
     }
 
     pub fn doc(&self, id: &str) -> Option<&Document> {
-        self.by_id.get(id).map(|&i| &self.docs[i])
+        self.by_id.get(id).map(|&i| &*self.docs[i])
     }
 
     /// Whether a document is an open nonconformity.

@@ -274,8 +274,9 @@ fn write_search_and_exports(ctx: &pages::Shared, out: &Path, opts: &RenderOption
     let mut entries: Vec<SearchPage> = aims
         .docs
         .par_iter()
-        .map(|d| {
-            let body = &ctx.bodies[d.source_index];
+        .zip(&aims.source)
+        .map(|(d, &source)| {
+            let body = &ctx.bodies[source];
             let mut text = format!("{} {} {} ", d.id, d.title, d.summary.as_deref().unwrap_or(""));
             for m in d.clauses.iter().chain(&d.controls) {
                 text.push_str(&m.text);

@@ -75,8 +75,7 @@ impl Shared<'_> {
 
     /// A body's HTML with its references resolved, relative to `docs/`.
     fn body_html(&self, i: usize) -> String {
-        let d = &self.aims.docs[i];
-        let body = &self.bodies[d.source_index];
+        let body = &self.bodies[self.aims.source[i]];
         let targets = &self.aims.body_targets[i];
         fill_slots(&body.html, |n| {
             let Some(t) = targets.get(n) else {

@@ -128,7 +128,7 @@ fn frontmatter_of(ws: &Workspace, rel: &str) -> Option<Vec<String>> {
         u.docs
             .iter()
             .map(|d| {
-                let mut d = d.clone();
+                let mut d = (**d).clone();
                 d.body_refs.clear();
                 d.anchors.clear();
                 format!("{d:?}")
