@@ -34,6 +34,19 @@ impl Compiled {
     pub fn has_errors(&self) -> bool {
         self.diagnostics.iter().any(Diagnostic::is_error)
     }
+
+    /// Source texts for showing these diagnostics: the ones kept, plus files read again.
+    pub fn texts_for(&self, diags: &[Diagnostic]) -> SourceTexts {
+        let mut texts = self.texts.clone();
+        for d in diags {
+            if d.line.is_some() && !d.file.is_empty() && !texts.contains_key(&d.file) {
+                if let Ok(t) = std::fs::read_to_string(self.root.join(&d.file)) {
+                    texts.insert(d.file.clone(), Arc::from(t.trim_start_matches('\u{feff}')));
+                }
+            }
+        }
+        texts
+    }
 }
 
 /// What one document or register file produced.
@@ -66,6 +79,8 @@ fn read_unit(file: &SourceFile, config: &Config, with_html: bool) -> FileUnit {
     let (records, mut diagnostics, text) = source::load_file(file, config);
     let mut unit = FileUnit {
         text: text.map(|(_, t)| t),
+        // The text is kept only for files with findings (for their snippets); the rest would
+        // double the memory of a large repository. Later findings read their file again.
         ..Default::default()
     };
     for record in &records {
@@ -78,6 +93,9 @@ fn read_unit(file: &SourceFile, config: &Config, with_html: bool) -> FileUnit {
             unit.docs.push(Arc::new(d));
             unit.bodies.push(Arc::new(body));
         }
+    }
+    if diagnostics.is_empty() {
+        unit.text = None;
     }
     unit.diagnostics = diagnostics;
     unit

@@ -30,7 +30,7 @@ pub fn publish(compiled: &Compiled, out: &Path, opts: &RenderOptions) -> anyhow:
 pub fn run(src: &Path, out: Option<&Path>) -> anyhow::Result<i32> {
     let started = Instant::now();
     let mut compiled = pipeline::compile(src, out, true)?;
-    print_for_build(&compiled.diagnostics, &compiled.texts);
+    print_for_build(&compiled.diagnostics, &compiled.texts_for(&compiled.diagnostics));
     if compiled.has_errors() {
         eprintln!(
             "build refused: {} — fix the errors above; the previous portal (if any) is untouched",

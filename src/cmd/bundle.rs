@@ -28,7 +28,7 @@ pub fn run(src: &Path, output: Option<&Path>, include_confidential: bool) -> any
     let started = Instant::now();
     let ws = Workspace::open(src, None, true)?;
     let checked = ws.compile();
-    print_for_build(&checked.diagnostics, &checked.texts);
+    print_for_build(&checked.diagnostics, &checked.texts_for(&checked.diagnostics));
     if checked.has_errors() {
         eprintln!(
             "bundle refused: {} — fix the errors above",

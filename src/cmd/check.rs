@@ -21,7 +21,7 @@ pub fn run(src: &Path, format: Format, strict: bool) -> anyhow::Result<i32> {
     match format {
         Format::Json => println!("{}", diagnostic::to_json(diags)),
         Format::Human => {
-            print_human(diags, &compiled.texts);
+            print_human(diags, &compiled.texts_for(diags));
             let docs = compiled.aims.docs.len();
             if errors == 0 && warnings == 0 {
                 eprintln!("checked {docs} documents: no problems found");

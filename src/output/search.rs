@@ -9,14 +9,16 @@ use std::fmt::Write as _;
 use serde::Serialize;
 
 /// One searchable page.
-pub struct SearchPage {
+pub struct SearchPage<'a> {
     pub url: String,
     pub kind: String,
     pub id: String,
     pub title: String,
     pub snippet: String,
-    /// Everything searchable: title, id, ids it cites, body text.
+    /// Searchable metadata (id, title, ids it cites), in lower case.
     pub text: String,
+    /// The body's searchable text, in lower case (borrowed: bodies are large).
+    pub body: &'a str,
 }
 
 #[derive(Serialize)]
@@ -68,19 +70,20 @@ pub fn build_index(pages: &[SearchPage]) -> String {
     use rayon::prelude::*;
     // Lower-case each page once; invert in parallel over runs of pages, then merge the runs in
     // order, so every posting list stays sorted without sorting it.
-    let lowered: Vec<String> = pages.par_iter().map(|p| p.text.to_lowercase()).collect();
     type Postings<'a> = ahash::AHashMap<&'a str, Vec<u32>>;
-    let postings: Postings = lowered
+    let postings: Postings = pages
         .par_iter()
         .enumerate()
-        .fold(Postings::default, |mut map, (n, text)| {
+        .fold(Postings::default, |mut map, (n, page)| {
             let n = n as u32;
-            terms_of_lowercase(text, |t| {
-                let list = map.entry(t).or_default();
+            let mut add = |t| {
+                let list: &mut Vec<u32> = map.entry(t).or_default();
                 if list.last() != Some(&n) {
                     list.push(n);
                 }
-            });
+            };
+            terms_of_lowercase(&page.text, &mut add);
+            terms_of_lowercase(page.body, &mut add);
             map
         })
         .reduce(Postings::default, |mut left, right| {
@@ -194,6 +197,7 @@ mod tests {
             title: "t".into(),
             snippet: "s".into(),
             text: t.into(),
+            body: "",
         };
         let pages: Vec<SearchPage> = (0..40)
             .map(|i| page(if i % 10 == 0 { "rare" } else { "other" }))

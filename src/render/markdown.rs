@@ -22,8 +22,10 @@ pub struct CompiledBody {
     pub html: String,
     pub refs: Vec<BodyRef>,
     pub anchors: Vec<String>,
-    /// Plain text of the body (for search), collapsed whitespace.
+    /// Plain text of the body for the search index: lower case, whitespace collapsed.
     pub text: String,
+    /// The start of the body's text as written, for search results.
+    pub snippet: String,
 }
 
 fn options() -> Options {
@@ -274,11 +276,21 @@ pub fn compile(body: &str, body_line: usize, title: Option<&str>, with_html: boo
         html.reserve(body.len() * 3 / 2);
         pulldown_cmark::html::push_html(&mut html, events.into_iter());
     }
+    let (text, snippet) = if with_html {
+        let collapsed = collapse_whitespace(&text);
+        (
+            collapsed.to_lowercase(),
+            crate::output::search::snippet(&collapsed, 160),
+        )
+    } else {
+        (String::new(), String::new())
+    };
     CompiledBody {
         html,
         refs,
         anchors,
-        text: collapse_whitespace(&text),
+        text,
+        snippet,
     }
 }
 

@@ -268,7 +268,7 @@ mod erased {
 
 /// The search index over every page, and the CSV/JSON exports of every matrix and register.
 fn write_search_and_exports(ctx: &pages::Shared, out: &Path, opts: &RenderOptions) -> anyhow::Result<()> {
-    use crate::output::search::{build_index, snippet, SearchPage};
+    use crate::output::search::{build_index, SearchPage};
     let mut t = crate::timing::Phases::start();
     let aims = ctx.aims;
     let mut entries: Vec<SearchPage> = aims
@@ -282,14 +282,14 @@ fn write_search_and_exports(ctx: &pages::Shared, out: &Path, opts: &RenderOption
                 text.push_str(&m.text);
                 text.push(' ');
             }
-            text.push_str(&body.text);
             SearchPage {
                 url: doc_href(d),
                 kind: type_label(&d.doc_type).to_string(),
                 id: d.id.clone(),
                 title: d.title.clone(),
-                snippet: d.summary.clone().unwrap_or_else(|| snippet(&body.text, 160)),
-                text,
+                snippet: d.summary.clone().unwrap_or_else(|| body.snippet.clone()),
+                text: text.to_lowercase(),
+                body: &body.text,
             }
         })
         .collect();
@@ -300,7 +300,8 @@ fn write_search_and_exports(ctx: &pages::Shared, out: &Path, opts: &RenderOption
             id: c.id.clone(),
             title: c.title.clone(),
             snippet: c.summary.clone(),
-            text: format!("{} {} {}", c.id, c.title, c.summary),
+            text: format!("{} {} {}", c.id, c.title, c.summary).to_lowercase(),
+            body: "",
         });
     }
     for (i, c) in aims.catalog.iso.controls.iter().enumerate() {
@@ -314,7 +315,8 @@ fn write_search_and_exports(ctx: &pages::Shared, out: &Path, opts: &RenderOption
             id: c.id.clone(),
             title: c.title.clone(),
             snippet: c.summary.clone(),
-            text: format!("{} iso42001:{} {} {} {just}", c.id, c.id, c.title, c.summary),
+            text: format!("{} iso42001:{} {} {} {just}", c.id, c.id, c.title, c.summary).to_lowercase(),
+            body: "",
         });
     }
     for fw in &aims.catalog.frameworks {
@@ -325,7 +327,8 @@ fn write_search_and_exports(ctx: &pages::Shared, out: &Path, opts: &RenderOption
                 id: c.id.clone(),
                 title: c.title.clone(),
                 snippet: c.summary.clone(),
-                text: format!("{} {}:{} {} {}", c.id, fw.prefix, c.id, c.title, c.summary),
+                text: format!("{} {}:{} {} {}", c.id, fw.prefix, c.id, c.title, c.summary).to_lowercase(),
+                body: "",
             });
         }
     }

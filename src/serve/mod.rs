@@ -175,7 +175,7 @@ pub fn run(opts: ServeOptions) -> anyhow::Result<i32> {
     let provenance = crate::source::git::read(&ws.root, Some(&ws.config.output));
     let mut current = ws.compile();
     current.provenance = provenance.clone();
-    print_for_build(&current.diagnostics, &current.texts);
+    print_for_build(&current.diagnostics, &current.texts_for(&current.diagnostics));
 
     let state = Arc::new(State {
         out_dir: out.path().to_path_buf(),
@@ -290,7 +290,7 @@ pub fn run(opts: ServeOptions) -> anyhow::Result<i32> {
             n => format!("{}, … ({n} files)", changed[..2].join(", ")),
         };
         if next.has_errors() {
-            print_for_build(&next.diagnostics, &next.texts);
+            print_for_build(&next.diagnostics, &next.texts_for(&next.diagnostics));
             *state.errors.write().unwrap_or_else(|e| e.into_inner()) =
                 next.diagnostics.iter().filter(|d| d.is_error()).cloned().collect();
             state.broadcast("errors");
