@@ -224,3 +224,78 @@ fn an_auditor_searches_the_unpacked_bundle_from_disk() {
         "the control by id",
     );
 }
+
+fn git(dir: &Path, args: &[&str]) {
+    let o = std::process::Command::new("git")
+        .current_dir(dir)
+        .args(args)
+        .env("GIT_AUTHOR_NAME", "Dana Auditor")
+        .env("GIT_AUTHOR_EMAIL", "dana@example.org")
+        .env("GIT_COMMITTER_NAME", "Dana Auditor")
+        .env("GIT_COMMITTER_EMAIL", "dana@example.org")
+        .env("GIT_AUTHOR_DATE", "2026-05-04T10:00:00Z")
+        .env("GIT_COMMITTER_DATE", "2026-05-04T10:00:00Z")
+        .output()
+        .expect("git runs");
+    assert!(
+        o.status.success(),
+        "git {args:?}: {}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+}
+
+#[test]
+fn provenance_comes_from_git_history() {
+    let tmp = tempfile::tempdir().unwrap();
+    let src = tmp.path().join("src");
+    copy_dir(&fixture("minimal"), &src);
+    git(&src, &["init", "-q"]);
+    git(&src, &["add", "."]);
+    git(&src, &["commit", "-q", "-m", "AIMS as of May"]);
+    let head = String::from_utf8(
+        std::process::Command::new("git")
+            .current_dir(&src)
+            .args(["rev-parse", "HEAD"])
+            .output()
+            .unwrap()
+            .stdout,
+    )
+    .unwrap();
+    let head = head.trim();
+
+    let out = tmp.path().join("out");
+    let o = run(&["build", src.to_str().unwrap(), "-o", out.to_str().unwrap()]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let page = std::fs::read_to_string(out.join("docs/POL-1.html")).unwrap();
+    assert!(
+        page.contains("Last changed") && page.contains("2026-05-04 by Dana Auditor"),
+        "last change shown"
+    );
+    assert!(page.contains(&head[..10]), "footer names the source commit");
+    assert!(!page.contains("uncommitted changes"), "clean tree");
+
+    // An edit not yet committed marks the tree dirty, in the footer and the manifest.
+    let policy = src.join("policies/ai-policy.md");
+    let text = std::fs::read_to_string(&policy).unwrap();
+    std::fs::write(&policy, format!("{text}\nA pending edit.\n")).unwrap();
+    let zip = tmp.path().join("aims.zip");
+    bundle(&src, &zip, &[]);
+    let top = unpack(&zip, &tmp.path().join("u"));
+    let manifest: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(top.join("manifest.json")).unwrap()).unwrap();
+    assert_eq!(manifest["source_commit"], head);
+    assert_eq!(manifest["source_dirty"], true);
+    assert!(std::fs::read_to_string(top.join("index.html"))
+        .unwrap()
+        .contains("with uncommitted changes"));
+
+    // Without git (a folder that is no repository) the portal still builds, without provenance.
+    let plain = tmp.path().join("plain");
+    copy_dir(&fixture("minimal"), &plain);
+    let out2 = tmp.path().join("out2");
+    let o = run(&["build", plain.to_str().unwrap(), "-o", out2.to_str().unwrap()]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(!std::fs::read_to_string(out2.join("docs/POL-1.html"))
+        .unwrap()
+        .contains("Last changed"));
+}
