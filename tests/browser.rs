@@ -24,17 +24,8 @@ fn dump_dom(page: &Path) -> String {
     };
     let profile = tempfile::tempdir().unwrap();
     let out = Command::new(browser)
-        .args([
-            "--headless",
-            "--no-sandbox",
-            "--disable-gpu",
-            "--disable-quic",
-            "--no-first-run",
-            "--disable-background-networking",
-            "--disable-component-update",
-            "--disable-sync",
-            "--virtual-time-budget=2000",
-        ])
+        .args(common::browser::CHROMIUM_FLAGS)
+        .arg("--virtual-time-budget=2000")
         .arg(format!("--user-data-dir={}", profile.path().display()))
         .arg("--dump-dom")
         .arg(format!("file://{}", page.display()))

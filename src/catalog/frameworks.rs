@@ -114,31 +114,6 @@ pub const BUILTIN: &[(&str, &str)] = &[
     ("nist-ai-rmf", include_str!("nist-ai-rmf.yaml")),
 ];
 
-fn framework_from_areas(prefix: String, name: String, version: String, areas: Vec<Area>, builtin: bool) -> Framework {
-    let mut controls = Vec::new();
-    for area in &areas {
-        for obj in &area.objectives {
-            for c in &obj.controls {
-                let mut c = c.clone();
-                c.area = area.id.clone();
-                c.objective = obj.id.clone();
-                controls.push(c);
-            }
-        }
-    }
-    let index = controls.iter().enumerate().map(|(i, c)| (c.id.clone(), i)).collect();
-    Framework {
-        prefix,
-        name,
-        version,
-        areas,
-        controls,
-        index,
-        builtin,
-        file: None,
-    }
-}
-
 /// The built-in catalogs other than ISO/IEC 42001, parsed once per process.
 pub fn builtin_frameworks() -> &'static [(Framework, Vec<Tier>)] {
     static CELL: std::sync::OnceLock<Vec<(Framework, Vec<Tier>)>> = std::sync::OnceLock::new();
@@ -149,7 +124,7 @@ pub fn builtin_frameworks() -> &'static [(Framework, Vec<Tier>)] {
                 // Part of the binary and covered by unit tests: a failure here is a bug.
                 let raw: RawBuiltin = serde_yaml_ng::from_str(text).expect("built-in framework catalog parses");
                 (
-                    framework_from_areas(raw.prefix, raw.name, raw.version, raw.areas, true),
+                    Framework::from_areas(raw.prefix, raw.name, raw.version, raw.areas, true),
                     raw.tiers,
                 )
             })
@@ -317,7 +292,7 @@ impl Catalog {
                     }],
                 });
             }
-            let mut fw = framework_from_areas(prefix, raw.name.unwrap_or_default(), raw.version, areas, false);
+            let mut fw = Framework::from_areas(prefix, raw.name.unwrap_or_default(), raw.version, areas, false);
             if fw.name.is_empty() {
                 fw.name = fw.prefix.clone();
             }

@@ -83,6 +83,33 @@ pub struct Framework {
 }
 
 impl Framework {
+    /// A framework from its areas: controls flattened in catalog order, each knowing its area
+    /// and objective, and indexed by id.
+    pub fn from_areas(prefix: String, name: String, version: String, areas: Vec<Area>, builtin: bool) -> Framework {
+        let mut controls = Vec::new();
+        for area in &areas {
+            for obj in &area.objectives {
+                for c in &obj.controls {
+                    let mut c = c.clone();
+                    c.area = area.id.clone();
+                    c.objective = obj.id.clone();
+                    controls.push(c);
+                }
+            }
+        }
+        let index = controls.iter().enumerate().map(|(i, c)| (c.id.clone(), i)).collect();
+        Framework {
+            prefix,
+            name,
+            version,
+            areas,
+            controls,
+            index,
+            builtin,
+            file: None,
+        }
+    }
+
     pub fn control(&self, id: &str) -> Option<&Control> {
         self.index.get(id).map(|&i| &self.controls[i])
     }
@@ -115,32 +142,17 @@ impl Catalog {
             // The data file is part of the binary and covered by a unit test: failing here is a bug.
             let raw: RawIso =
                 serde_yaml_ng::from_str(include_str!("iso42001.yaml")).expect("built-in ISO/IEC 42001 catalog parses");
-            let mut controls = Vec::new();
-            for area in &raw.areas {
-                for obj in &area.objectives {
-                    for c in &obj.controls {
-                        let mut c = c.clone();
-                        c.area = area.id.clone();
-                        c.objective = obj.id.clone();
-                        controls.push(c);
-                    }
-                }
-            }
-            let index = controls.iter().enumerate().map(|(i, c)| (c.id.clone(), i)).collect();
             let clause_index = raw.clauses.iter().enumerate().map(|(i, c)| (c.id.clone(), i)).collect();
             Catalog {
                 clauses: raw.clauses,
                 clause_index,
-                iso: Framework {
-                    prefix: ISO42001.into(),
-                    name: "ISO/IEC 42001:2023".into(),
-                    version: "2023".into(),
-                    areas: raw.areas,
-                    controls,
-                    index,
-                    builtin: true,
-                    file: None,
-                },
+                iso: Framework::from_areas(
+                    ISO42001.into(),
+                    "ISO/IEC 42001:2023".into(),
+                    "2023".into(),
+                    raw.areas,
+                    true,
+                ),
                 frameworks: Vec::new(),
                 crosswalk: Vec::new(),
                 eu_tiers: Vec::new(),

@@ -9,6 +9,19 @@ use std::time::{Duration, Instant};
 use serde_json::{json, Value};
 use tungstenite::{stream::MaybeTlsStream, Message, WebSocket};
 
+/// How the tests start Chromium: headless, no sandbox (root in CI), and no background
+/// networking (the machine has no network; an auditor's laptop may not either).
+pub const CHROMIUM_FLAGS: &[&str] = &[
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+];
+
 pub struct Killed(pub Child);
 impl Drop for Killed {
     fn drop(&mut self) {
@@ -30,17 +43,8 @@ impl Browser {
     pub fn open(url: &str) -> Browser {
         let profile = tempfile::tempdir().unwrap();
         let mut chromium = Command::new("chromium")
-            .args([
-                "--headless",
-                "--no-sandbox",
-                "--disable-gpu",
-                "--disable-quic",
-                "--no-first-run",
-                "--disable-background-networking",
-                "--disable-component-update",
-                "--disable-sync",
-                "--remote-debugging-port=0",
-            ])
+            .args(CHROMIUM_FLAGS)
+            .arg("--remote-debugging-port=0")
             .arg(format!("--user-data-dir={}", profile.path().display()))
             .arg("about:blank")
             .stderr(Stdio::piped())
