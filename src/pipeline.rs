@@ -89,6 +89,11 @@ fn read_unit(file: &SourceFile, config: &Config, with_html: bool) -> FileUnit {
         if let Some(mut d) = doc {
             let mut body = markdown::compile(record.body(), record.body_line, Some(&d.title), with_html);
             d.body_refs = std::mem::take(&mut body.refs);
+            for r in &mut d.body_refs {
+                if let crate::model::refs::RefKind::Path { path, joined, .. } = &mut r.kind {
+                    *joined = crate::model::refs::join_relative(&d.file, path);
+                }
+            }
             d.anchors = std::mem::take(&mut body.anchors);
             unit.docs.push(Arc::new(d));
             unit.bodies.push(Arc::new(body));

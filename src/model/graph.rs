@@ -1,6 +1,9 @@
 //! Building the graph: one pass to index ids, one to resolve references, one to invert them.
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::BTreeSet;
+
+/// Maps keyed by ids use ahash: several times faster than SipHash on short keys, still seeded.
+type HashMap<K, V> = ahash::AHashMap<K, V>;
 use std::sync::Arc;
 
 use time::Date;
@@ -189,7 +192,9 @@ impl Aims {
             for r in &d.body_refs {
                 let t = match &r.kind {
                     RefKind::Wiki { target, .. } => resolver.resolve_name(target),
-                    RefKind::Path { path, fragment } => resolver.resolve_path(&d.file, path, fragment.as_deref()),
+                    RefKind::Path { path, fragment, joined } => {
+                        resolver.resolve_path(path, joined.as_deref(), fragment.as_deref())
+                    }
                 };
                 match &t {
                     Target::Doc { index, fragment } => {

@@ -1,7 +1,7 @@
 //! References written in document bodies, and what they resolve to. Resolution goes through one
 //! map (ids, source paths, clauses, controls), so every page and every check agrees.
 
-use std::collections::HashMap;
+type HashMap<K, V> = ahash::AHashMap<K, V>;
 
 use crate::catalog::{self, Catalog, ControlLookup};
 
@@ -11,7 +11,13 @@ pub enum RefKind {
     /// `[[ID]]`, `[[ID|text]]`, `[[A.6.2.4]]`, `[[6.1.2]]`, `[[ID#anchor]]`.
     Wiki { target: String, has_text: bool },
     /// `[text](../path/file.md#anchor)` or `![img](../assets/x.png)`: a path relative to the file.
-    Path { path: String, fragment: Option<String> },
+    /// `joined` is the path from the repository root (filled in when the file is read, so that
+    /// re-resolving the graph does not redo it), `None` when it climbs out of the repository.
+    Path {
+        path: String,
+        fragment: Option<String>,
+        joined: Option<String>,
+    },
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -103,26 +109,26 @@ impl<'a> Resolver<'a> {
     }
 
     /// Resolves a relative link written in `from_file`.
-    pub fn resolve_path(&self, from_file: &str, path: &str, fragment: Option<&str>) -> Target {
-        let Some(joined) = join_relative(from_file, path) else {
+    pub fn resolve_path(&self, path: &str, joined: Option<&str>, fragment: Option<&str>) -> Target {
+        let Some(joined) = joined else {
             return Target::Unresolved(Unresolved::MissingFile(path.to_string()));
         };
-        if let Some(&index) = self.by_path.get(joined.as_str()) {
+        if let Some(&index) = self.by_path.get(joined) {
             return Target::Doc {
                 index,
                 fragment: fragment.map(str::to_string),
             };
         }
-        if self.assets.contains(&joined) {
-            return Target::Asset(joined);
+        if self.assets.contains(joined) {
+            return Target::Asset(joined.to_string());
         }
-        if self.withheld.files.contains(&joined) {
+        if self.withheld.files.contains(joined) {
             return Target::Withheld;
         }
-        if self.md_files.contains(&joined) {
-            return Target::Unresolved(Unresolved::NotADocument(joined));
+        if self.md_files.contains(joined) {
+            return Target::Unresolved(Unresolved::NotADocument(joined.to_string()));
         }
-        Target::Unresolved(Unresolved::MissingFile(joined))
+        Target::Unresolved(Unresolved::MissingFile(joined.to_string()))
     }
 }
 

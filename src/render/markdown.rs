@@ -153,7 +153,16 @@ pub fn compile(body: &str, body_line: usize, title: Option<&str>, with_html: boo
                     Some((p, f)) => (p.to_string(), Some(f.to_string())),
                     None => (dest_url.to_string(), None),
                 };
-                let n = push_ref(RefKind::Path { path, fragment }, range.start, range.len(), &mut refs);
+                let n = push_ref(
+                    RefKind::Path {
+                        path,
+                        fragment,
+                        joined: None,
+                    },
+                    range.start,
+                    range.len(),
+                    &mut refs,
+                );
                 Event::Start(Tag::Link {
                     link_type,
                     dest_url: href_slot(n),
@@ -171,6 +180,7 @@ pub fn compile(body: &str, body_line: usize, title: Option<&str>, with_html: boo
                     RefKind::Path {
                         path: dest_url.to_string(),
                         fragment: None,
+                        joined: None,
                     },
                     range.start,
                     range.len(),
@@ -447,7 +457,8 @@ mod tests {
             c.refs[0].kind,
             RefKind::Path {
                 path: "../p/a.md".into(),
-                fragment: Some("scope".into())
+                fragment: Some("scope".into()),
+                joined: None
             }
         );
         assert!(c.html.contains("https://x.org"));
