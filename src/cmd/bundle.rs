@@ -71,7 +71,7 @@ pub fn run(src: &Path, output: Option<&Path>, include_confidential: bool) -> any
             atomic_files: false,
         },
     )?;
-    let mut files = bundle::read_tree(stage.path())?;
+    let mut files = bundle::list_tree(stage.path())?;
     files.remove(crate::output::OUTPUT_MARKER);
     let withheld_docs: Vec<WithheldDoc> = ws
         .files
@@ -92,11 +92,11 @@ pub fn run(src: &Path, output: Option<&Path>, include_confidential: bool) -> any
         source_dirty: compiled.provenance.as_ref().map(|p| p.dirty),
         confidential_included: include,
         withheld: withheld_docs,
-        files: bundle::manifest_files(&files),
+        files: bundle::manifest_files(&files)?,
     };
     let mut manifest_json = serde_json::to_vec_pretty(&manifest)?;
     manifest_json.push(b'\n');
-    files.insert(MANIFEST.to_string(), manifest_json);
+    files.insert(MANIFEST.to_string(), bundle::Entry::InMemory(manifest_json));
     if let Some(parent) = dest.parent().filter(|p| !p.as_os_str().is_empty()) {
         std::fs::create_dir_all(parent).with_context(|| format!("creating {}", parent.display()))?;
     }

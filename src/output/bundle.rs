@@ -59,21 +59,53 @@ pub fn read_tree(dir: &Path) -> anyhow::Result<BTreeMap<String, Vec<u8>>> {
     Ok(out)
 }
 
-pub fn manifest_files(files: &BTreeMap<String, Vec<u8>>) -> Vec<ManifestFile> {
+/// A file to pack: on disk (the rendered portal, streamed) or made in memory (the manifest).
+pub enum Entry {
+    OnDisk(std::path::PathBuf),
+    InMemory(Vec<u8>),
+}
+
+/// Every file under `dir` (relative, sorted), not read yet.
+pub fn list_tree(dir: &Path) -> anyhow::Result<BTreeMap<String, Entry>> {
+    let mut out = BTreeMap::new();
+    for e in walkdir::WalkDir::new(dir).sort_by_file_name() {
+        let e = e?;
+        if e.file_type().is_file() {
+            let rel = e.path().strip_prefix(dir)?.to_string_lossy().replace('\\', "/");
+            out.insert(rel, Entry::OnDisk(e.path().to_path_buf()));
+        }
+    }
+    Ok(out)
+}
+
+/// Size and SHA-256 of every entry but the manifest, reading files one at a time (in parallel).
+pub fn manifest_files(files: &BTreeMap<String, Entry>) -> anyhow::Result<Vec<ManifestFile>> {
+    use rayon::prelude::*;
     files
-        .iter()
+        .par_iter()
         .filter(|(p, _)| p.as_str() != MANIFEST)
-        .map(|(p, b)| ManifestFile {
-            path: p.clone(),
-            size: b.len() as u64,
-            sha256: sha256_hex(b),
+        .map(|(p, e)| {
+            let (size, sha256) = match e {
+                Entry::InMemory(b) => (b.len() as u64, sha256_hex(b)),
+                Entry::OnDisk(path) => {
+                    // One file at a time per thread: pages are small, the portal is not.
+                    let bytes = std::fs::read(path).with_context(|| format!("reading {}", path.display()))?;
+                    (bytes.len() as u64, sha256_hex(&bytes))
+                }
+            };
+            Ok(ManifestFile {
+                path: p.clone(),
+                size,
+                sha256,
+            })
         })
         .collect()
 }
 
 /// Writes `files` under the folder `top` of a new zip at `dest`, deterministically: sorted
-/// entries, one fixed timestamp, fixed permissions. Written beside `dest` and renamed into place.
-pub fn write_zip(dest: &Path, top: &str, files: &BTreeMap<String, Vec<u8>>, date: time::Date) -> anyhow::Result<()> {
+/// entries, one fixed timestamp, fixed permissions. Files on disk are streamed, not held in
+/// memory. Written beside `dest` and renamed into place.
+pub fn write_zip(dest: &Path, top: &str, files: &BTreeMap<String, Entry>, date: time::Date) -> anyhow::Result<()> {
     let tmp = dest.with_extension(format!("zip{}", super::TEMP_MARKER));
     let result = (|| -> anyhow::Result<()> {
         let file = std::fs::File::create(&tmp).with_context(|| format!("creating {}", tmp.display()))?;
@@ -85,9 +117,15 @@ pub fn write_zip(dest: &Path, top: &str, files: &BTreeMap<String, Vec<u8>>, date
             .compression_method(zip::CompressionMethod::Deflated)
             .last_modified_time(stamp)
             .unix_permissions(0o644);
-        for (path, bytes) in files {
+        for (path, entry) in files {
             zip.start_file(format!("{top}/{path}"), options)?;
-            zip.write_all(bytes)?;
+            match entry {
+                Entry::InMemory(bytes) => zip.write_all(bytes)?,
+                Entry::OnDisk(p) => {
+                    let mut f = std::fs::File::open(p).with_context(|| format!("reading {}", p.display()))?;
+                    std::io::copy(&mut f, &mut zip)?;
+                }
+            }
         }
         zip.finish()?.flush()?;
         Ok(())
