@@ -129,7 +129,7 @@ pub fn dashboard(s: &Shared) -> impl Serialize {
         .collect();
 
     let due_item = |i: usize, due: Option<time::Date>| DueItem {
-        link: s.links[i].clone(),
+        link: s.link(i),
         due: due.map(|d| d.to_string()).unwrap_or_default(),
         owner: aims.docs[i].owner.clone().unwrap_or_default(),
     };
@@ -246,7 +246,7 @@ pub fn documents(s: &Shared) -> impl Serialize {
                 .enumerate()
                 .filter(|(_, d)| d.doc_type == *t)
                 .map(|(i, d)| DocRow {
-                    link: s.links[i].clone(),
+                    link: s.link(i),
                     owner: d.owner.clone().unwrap_or_default(),
                     version: d.version.clone().unwrap_or_default(),
                     review_due: d.review_due().map(|x| x.to_string()).unwrap_or_default(),
@@ -395,7 +395,7 @@ pub fn controls(s: &Shared) -> impl Serialize {
         page_title: "Statement of Applicability".into(),
         nav: "controls",
         areas,
-        soa: aims.soa.first().map(|&i| s.links[i].clone()),
+        soa: aims.soa.first().map(|&i| s.link(i)),
         applicable,
         excluded,
         gaps,
@@ -438,7 +438,7 @@ pub fn systems(s: &Shared) -> impl Serialize {
                 .filter_map(|&r| aims.docs[r].risk().and_then(|x| x.residual().or(x.inherent())))
                 .max();
             SystemRow {
-                link: s.links[i].clone(),
+                link: s.link(i),
                 roles: sys.roles.join(", "),
                 lifecycle_stage: sys.lifecycle_stage.clone().unwrap_or_default(),
                 eu_category: sys.eu_ai_act_category.clone().unwrap_or_default(),

@@ -14,7 +14,7 @@ use anyhow::Context as _;
 use rayon::prelude::*;
 use serde::Serialize;
 
-use crate::model::{Aims, Document};
+use crate::model::Document;
 use crate::pipeline::Compiled;
 
 pub struct RenderOptions {
@@ -96,19 +96,16 @@ pub fn framework_href(prefix: &str, id: &str) -> String {
     format!("frameworks/{prefix}/{id}.html")
 }
 
-/// Links to every document, computed once and cloned where shown.
-pub fn doc_links(aims: &Aims) -> Vec<DocLink> {
-    aims.docs
-        .iter()
-        .map(|d| DocLink {
-            id: d.id.clone(),
-            title: d.title.clone(),
-            doc_type: d.doc_type.clone(),
-            type_label: type_label(&d.doc_type),
-            status: d.status.clone().unwrap_or_default(),
-            href: doc_href(d),
-        })
-        .collect()
+/// A link to a document, made where it is shown (a one-page rebuild makes only its own).
+pub fn doc_link(d: &Document) -> DocLink {
+    DocLink {
+        id: d.id.clone(),
+        title: d.title.clone(),
+        doc_type: d.doc_type.clone(),
+        type_label: type_label(&d.doc_type),
+        status: d.status.clone().unwrap_or_default(),
+        href: doc_href(d),
+    }
 }
 
 /// Relative prefix from a page to the portal root (`docs/x.html` → `../`).
@@ -128,18 +125,32 @@ pub fn render_pages(
     opts: &RenderOptions,
     set: &PageSet,
 ) -> anyhow::Result<RenderStats> {
-    let aims = &compiled.aims;
-    let mut t = crate::timing::Phases::start();
-    let theme = theme::Theme::load(
+    let theme = load_theme(compiled, opts)?;
+    render_pages_with(compiled, out, opts, set, &theme)
+}
+
+/// The theme for a compiled AIMS (templates compiled, site context set).
+pub fn load_theme(compiled: &Compiled, opts: &RenderOptions) -> anyhow::Result<theme::Theme> {
+    theme::Theme::load(
         &compiled.theme_files,
-        aims,
+        &compiled.aims,
         compiled.provenance.as_ref(),
         opts.live_reload,
-    )?;
-    let links = doc_links(aims);
+    )
+}
+
+/// Like `render_pages`, with a theme already loaded (serve keeps one between rebuilds).
+pub fn render_pages_with(
+    compiled: &Compiled,
+    out: &Path,
+    opts: &RenderOptions,
+    set: &PageSet,
+    theme: &theme::Theme,
+) -> anyhow::Result<RenderStats> {
+    let aims = &compiled.aims;
+    let mut t = crate::timing::Phases::start();
     let ctx = pages::Shared {
         aims,
-        links: &links,
         bodies: &compiled.bodies,
         provenance: compiled.provenance.as_ref(),
     };

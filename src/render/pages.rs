@@ -11,14 +11,17 @@ use crate::model::{Aims, Details, Document, ReviewState};
 /// What every page builder can read.
 pub struct Shared<'a> {
     pub aims: &'a Aims,
-    pub links: &'a [DocLink],
     pub bodies: &'a [std::sync::Arc<CompiledBody>],
     pub provenance: Option<&'a crate::source::git::Provenance>,
 }
 
 impl Shared<'_> {
     pub fn links_of(&self, idx: &[usize]) -> Vec<DocLink> {
-        idx.iter().map(|&i| self.links[i].clone()).collect()
+        idx.iter().map(|&i| self.link(i)).collect()
+    }
+
+    pub fn link(&self, i: usize) -> DocLink {
+        super::doc_link(&self.aims.docs[i])
     }
 
     pub fn clause_link(&self, i: usize) -> CatalogLink {
@@ -309,7 +312,7 @@ pub fn risk_summary(s: &Shared, r: usize, chain: bool) -> RiskSummary {
             .collect()
     };
     RiskSummary {
-        link: s.links[r].clone(),
+        link: s.link(r),
         inherent: f.inherent(),
         inherent_level: f.inherent().map(risk_level).unwrap_or(""),
         residual: f.residual(),

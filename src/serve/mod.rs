@@ -149,12 +149,27 @@ fn remove_stale_pages(out: &Path, compiled: &Compiled) {
     }
 }
 
-fn render_into(out: &Path, compiled: &Compiled, set: &PageSet) -> anyhow::Result<usize> {
-    let opts = RenderOptions {
-        live_reload: true,
-        atomic_files: true,
+const SERVE_RENDER: RenderOptions = RenderOptions {
+    live_reload: true,
+    atomic_files: true,
+};
+
+/// Renders into the preview folder. The theme is reused between rebuilds, except when the
+/// change may have touched it (settings, themes: a full re-read) or there is none yet.
+fn render_into(
+    out: &Path,
+    compiled: &Compiled,
+    set: &PageSet,
+    theme: &mut Option<render::theme::Theme>,
+    reload_theme: bool,
+) -> anyhow::Result<usize> {
+    if reload_theme || theme.is_none() {
+        *theme = Some(render::load_theme(compiled, &SERVE_RENDER)?);
+    }
+    let Some(theme) = theme.as_ref() else {
+        anyhow::bail!("the theme did not load")
     };
-    let stats = render::render_pages(compiled, out, &opts, set)?;
+    let stats = render::render_pages_with(compiled, out, &SERVE_RENDER, set, theme)?;
     if matches!(set, PageSet::All) {
         remove_stale_pages(out, compiled);
     }
@@ -177,6 +192,7 @@ pub fn run(opts: ServeOptions) -> anyhow::Result<i32> {
     current.provenance = provenance.clone();
     print_for_build(&current.diagnostics, &current.texts_for(&current.diagnostics));
 
+    let mut theme: Option<render::theme::Theme> = None;
     let state = Arc::new(State {
         out_dir: out.path().to_path_buf(),
         errors: RwLock::new(Vec::new()),
@@ -197,7 +213,7 @@ pub fn run(opts: ServeOptions) -> anyhow::Result<i32> {
             current.diagnostics.iter().filter(|d| d.is_error()).cloned().collect();
         eprintln!("the first build failed: fix the errors above; the browser shows them too");
     } else {
-        let pages = render_into(out.path(), &current, &PageSet::All)?;
+        let pages = render_into(out.path(), &current, &PageSet::All, &mut theme, true)?;
         state.portal_built.store(true, Ordering::SeqCst);
         eprintln!("built {pages} pages in {} ms", started.elapsed().as_millis());
     }
@@ -312,7 +328,7 @@ pub fn run(opts: ServeOptions) -> anyhow::Result<i32> {
         } else {
             PageSet::All
         };
-        match render_into(out.path(), &next, &set) {
+        match render_into(out.path(), &next, &set, &mut theme, !incremental) {
             Ok(pages) => {
                 state.portal_built.store(true, Ordering::SeqCst);
                 state.errors.write().unwrap_or_else(|e| e.into_inner()).clear();
