@@ -14,14 +14,16 @@ Compile an ISO/IEC 42001 AI management system (AIMS) kept in git into a cross-li
 portal with clause and Annex A control traceability, and check it the way an auditor would.
 
 THE SOURCE
-  aims.toml          settings: title, organization, output, build_date, [registers]
+  aims.toml          settings: title, organization, output, build_date, frameworks, [registers]
   **/*.md            documents: YAML frontmatter (id, title, type, …) + Markdown body
   registers/*.csv    registers (also .yaml): one entity per row, header = frontmatter keys
+  frameworks/*.yaml  your own control catalogs and crosswalks (docs/frameworks.md)
   themes/NAME/       template and CSS overrides (templates/*.html, static/*)
 
   Types: policy procedure standard plan system risk impact-assessment objective audit
   management-review record evidence nonconformity soa. In bodies, [[POL-001]] links a
-  document, [[A.6.2.4]] a control, [[6.1.2]] a clause. Full reference: docs/format.md.
+  document, [[A.6.2.4]] a control, [[6.1.2]] a clause, [[eu-ai-act:Art.9]] another
+  framework's control. Full reference: docs/format.md.
 
 EXIT CODES
   0  success (check: no errors; with --strict, no warnings either)
