@@ -20,11 +20,6 @@ pub struct Clause {
 }
 
 impl Clause {
-    /// Top-level clauses (4 … 10) group the subclauses; documents address subclauses.
-    pub fn is_top_level(&self) -> bool {
-        !self.id.contains('.')
-    }
-
     pub fn depth(&self) -> usize {
         self.id.matches('.').count()
     }

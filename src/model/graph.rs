@@ -488,10 +488,6 @@ impl Aims {
         })
     }
 
-    pub fn doc(&self, id: &str) -> Option<&Document> {
-        self.by_id.get(id).map(|&i| &*self.docs[i])
-    }
-
     /// Whether a document is an open nonconformity.
     pub fn is_open_nonconformity(&self, d: &Document) -> bool {
         matches!(d.details, super::Details::Nonconformity { closed_on: None, .. })
