@@ -200,6 +200,21 @@ fn a_failing_build_leaves_the_previous_portal_untouched() {
 }
 
 #[test]
+fn build_refuses_to_write_over_its_own_source() {
+    let tmp = tempfile::tempdir().unwrap();
+    let src = tmp.path().join("src");
+    copy_dir(&fixture("minimal"), &src);
+    let o = run(&["build", src.to_str().unwrap(), "-o", src.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        stderr(&o).contains("contains the source repository") && stderr(&o).contains("help: choose an output folder"),
+        "{}",
+        stderr(&o)
+    );
+    assert!(src.join("policies/ai-policy.md").is_file(), "the source is untouched");
+}
+
+#[test]
 fn build_refuses_to_replace_a_folder_it_did_not_write() {
     let tmp = tempfile::tempdir().unwrap();
     let out = tmp.path().join("precious");

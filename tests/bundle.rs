@@ -77,6 +77,15 @@ fn verify_catches_changed_missing_and_added_files() {
 
     let o = run(&["verify", tmp.path().join("nope.zip").to_str().unwrap()]);
     assert_eq!(o.status.code(), Some(2));
+    let not_zip = tmp.path().join("notes.txt");
+    std::fs::write(&not_zip, "not a bundle").unwrap();
+    let o = run(&["verify", not_zip.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        stderr(&o).contains("pass the .zip that `aimsbook bundle` wrote"),
+        "{}",
+        stderr(&o)
+    );
 }
 
 #[test]

@@ -740,37 +740,21 @@ fn aims080_symlink_loop_and_link_out_of_the_tree() {
 }
 
 #[test]
-fn register_diagnostics_in_a_crlf_csv_have_the_right_line() {
-    let tmp = temp_repo(&[(
-        "registers/risks.csv",
-        b"id,title,risk_owner,treatment,likelihood\r\nRSK-1,Drift,CRO,mitigat,9\r\n",
-    )]);
-    std::fs::write(
-        tmp.path().join("aims.toml"),
-        "build_date = 2026-06-30\n[registers]\n\"risks.csv\" = \"risk\"\n",
-    )
-    .unwrap();
-    let (_, r) = check_json_at(tmp.path(), &[]);
-    // `RSK-1,Drift,CRO,mitigat,9`: `mitigat` starts at column 17, `9` at column 25.
-    expect_at(&r, "AIMS014", "error", "registers/risks.csv", 2, 17);
-    expect_at(&r, "AIMS015", "error", "registers/risks.csv", 2, 25);
-}
-
-#[test]
-fn register_diagnostics_in_an_lf_csv_have_the_right_line() {
-    let tmp = temp_repo(&[(
-        "registers/risks.csv",
-        b"id,title,risk_owner,treatment,likelihood\nRSK-1,Drift,CRO,mitigat,9\n",
-    )]);
-    std::fs::write(
-        tmp.path().join("aims.toml"),
-        "build_date = 2026-06-30\n[registers]\n\"risks.csv\" = \"risk\"\n",
-    )
-    .unwrap();
-    let (_, r) = check_json_at(tmp.path(), &[]);
-    // `RSK-1,Drift,CRO,mitigat,9`: `mitigat` starts at column 17, `9` at column 25.
-    expect_at(&r, "AIMS014", "error", "registers/risks.csv", 2, 17);
-    expect_at(&r, "AIMS015", "error", "registers/risks.csv", 2, 25);
+fn register_diagnostics_have_the_right_line_with_lf_and_crlf() {
+    // Excel on Windows saves CSV with CRLF; positions must not depend on it.
+    for ending in ["\n", "\r\n"] {
+        let csv = format!("id,title,risk_owner,treatment,likelihood{ending}RSK-1,Drift,CRO,mitigat,9{ending}");
+        let tmp = temp_repo(&[("registers/risks.csv", csv.as_bytes())]);
+        std::fs::write(
+            tmp.path().join("aims.toml"),
+            "build_date = 2026-06-30\n[registers]\n\"risks.csv\" = \"risk\"\n",
+        )
+        .unwrap();
+        let (_, r) = check_json_at(tmp.path(), &[]);
+        // `RSK-1,Drift,CRO,mitigat,9`: `mitigat` starts at column 17, `9` at column 25.
+        expect_at(&r, "AIMS014", "error", "registers/risks.csv", 2, 17);
+        expect_at(&r, "AIMS015", "error", "registers/risks.csv", 2, 25);
+    }
 }
 
 #[test]
@@ -904,6 +888,11 @@ fn exit_2_on_usage_and_io_failures() {
     assert!(
         stderr(&o).contains("no-such-folder"),
         "names the folder: {}",
+        stderr(&o)
+    );
+    assert!(
+        stderr(&o).contains("help: pass the folder that holds aims.toml"),
+        "says what to do: {}",
         stderr(&o)
     );
     let o = run(&["check", missing.to_str().unwrap(), "--format", "json"]);

@@ -376,7 +376,11 @@ pub fn from_record(record: &Record) -> (Option<Document>, Vec<Diagnostic>) {
     for (key, value) in [("id", &id), ("title", &title), ("type", &doc_type)] {
         if value.as_deref().is_none_or(str::is_empty) {
             let (line, col) = record.locate(key, None);
-            let what = if record.row_line_hint() { "row" } else { "frontmatter" };
+            let what = if record.row_line().is_some() {
+                "row"
+            } else {
+                "frontmatter"
+            };
             let mut d = Diagnostic::error("AIMS010", record.file.clone(), format!("missing required key `{key}`"))
                 .help(format!(
                     "add `{key}: …` to the {what}; every document needs id, title and type"
@@ -484,10 +488,7 @@ pub fn from_record(record: &Record) -> (Option<Document>, Vec<Diagnostic>) {
     };
     let doc = Document {
         id_position: record.locate("id", None),
-        row_line: match &record.origin {
-            crate::source::Origin::Row { line, .. } => Some(*line),
-            _ => None,
-        },
+        row_line: record.row_line(),
         file: record.file.clone(),
         status: r.enumerated("status"),
         version: r.text("version"),
@@ -513,12 +514,6 @@ pub fn from_record(record: &Record) -> (Option<Document>, Vec<Diagnostic>) {
         doc_type,
     };
     (Some(doc), r.diags)
-}
-
-impl Record {
-    fn row_line_hint(&self) -> bool {
-        matches!(self.origin, crate::source::Origin::Row { .. })
-    }
 }
 
 fn check_unknown_keys(r: &mut Reader, doc_type: &str, fields_map: &Mapping) {

@@ -174,8 +174,12 @@ fn bundle_files(path: &Path) -> anyhow::Result<BTreeMap<String, Vec<u8>>> {
         return Ok(files);
     }
     let file = std::fs::File::open(path).with_context(|| format!("opening {}", path.display()))?;
-    let mut zip = zip::ZipArchive::new(std::io::BufReader::new(file))
-        .with_context(|| format!("{} is not a zip archive", path.display()))?;
+    let mut zip = zip::ZipArchive::new(std::io::BufReader::new(file)).with_context(|| {
+        format!(
+            "{} is not a zip archive (pass the .zip that `aimsbook bundle` wrote, or the folder it was unpacked to)",
+            path.display()
+        )
+    })?;
     let mut raw = BTreeMap::new();
     for i in 0..zip.len() {
         let mut entry = zip.by_index(i)?;

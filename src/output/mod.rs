@@ -30,13 +30,16 @@ impl Staging {
         let canon_target = target.canonicalize().unwrap_or_else(|_| target.clone());
         if src.starts_with(&canon_target) {
             bail!(
-                "refusing to write the portal to {}: it contains the source repository",
+                "refusing to write the portal to {}: it contains the source repository\n  help: choose an output folder inside or beside it, e.g. -o public",
                 target.display()
             );
         }
         if target.exists() {
             if !target.is_dir() {
-                bail!("{} exists and is not a folder", target.display());
+                bail!(
+                    "{} exists and is not a folder\n  help: choose another output folder with -o",
+                    target.display()
+                );
             }
             let empty = fs::read_dir(&target).map(|mut d| d.next().is_none()).unwrap_or(false);
             if !empty && !target.join(OUTPUT_MARKER).exists() {

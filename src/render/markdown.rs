@@ -78,6 +78,19 @@ pub fn slugify(text: &str) -> String {
     out
 }
 
+/// A link or image to a file of the repository, with its `#fragment` split off.
+fn path_ref(dest: &str) -> RefKind {
+    let (path, fragment) = match dest.split_once('#') {
+        Some((p, f)) => (p.to_string(), Some(f.to_string())),
+        None => (dest.to_string(), None),
+    };
+    RefKind::Path {
+        path,
+        fragment,
+        joined: None,
+    }
+}
+
 fn text_slot(n: usize) -> String {
     format!("{TEXT_OPEN}{n}{CLOSE}")
 }
@@ -149,20 +162,7 @@ pub fn compile(body: &str, body_line: usize, title: Option<&str>, with_html: boo
                 title,
                 id,
             }) if !is_external(&dest_url) && !dest_url.is_empty() => {
-                let (path, fragment) = match dest_url.split_once('#') {
-                    Some((p, f)) => (p.to_string(), Some(f.to_string())),
-                    None => (dest_url.to_string(), None),
-                };
-                let n = push_ref(
-                    RefKind::Path {
-                        path,
-                        fragment,
-                        joined: None,
-                    },
-                    range.start,
-                    range.len(),
-                    &mut refs,
-                );
+                let n = push_ref(path_ref(&dest_url), range.start, range.len(), &mut refs);
                 Event::Start(Tag::Link {
                     link_type,
                     dest_url: href_slot(n),
@@ -176,16 +176,7 @@ pub fn compile(body: &str, body_line: usize, title: Option<&str>, with_html: boo
                 title,
                 id,
             }) if !is_external(&dest_url) && !dest_url.is_empty() => {
-                let n = push_ref(
-                    RefKind::Path {
-                        path: dest_url.to_string(),
-                        fragment: None,
-                        joined: None,
-                    },
-                    range.start,
-                    range.len(),
-                    &mut refs,
-                );
+                let n = push_ref(path_ref(&dest_url), range.start, range.len(), &mut refs);
                 Event::Start(Tag::Image {
                     link_type,
                     dest_url: href_slot(n),

@@ -48,6 +48,14 @@ pub struct Record {
 }
 
 impl Record {
+    /// The register row's line, for register entities.
+    pub fn row_line(&self) -> Option<usize> {
+        match self.origin {
+            Origin::Row { line, .. } => Some(line),
+            Origin::Markdown { .. } => None,
+        }
+    }
+
     pub fn body(&self) -> &str {
         &self.text[self.body.clone()]
     }
@@ -135,9 +143,17 @@ pub fn load_file(file: &SourceFile, config: &Config) -> LoadResult {
 pub fn load(root: &Path, output: Option<&Path>) -> anyhow::Result<Loaded> {
     let root = root
         .canonicalize()
-        .map_err(|e| anyhow::anyhow!("cannot open source folder {}: {e}", root.display()))?;
+        .map_err(|e| {
+            anyhow::anyhow!(
+                "cannot open source folder {}: {e}\n  help: pass the folder that holds aims.toml and the documents (default: the current folder); `aimsbook init DIR` writes a starter",
+                root.display()
+            )
+        })?;
     if !root.is_dir() {
-        anyhow::bail!("{} is not a folder", root.display());
+        anyhow::bail!(
+            "{} is not a folder\n  help: pass the repository folder, not a file in it",
+            root.display()
+        );
     }
     let mut loaded = Loaded {
         root: root.clone(),
