@@ -6,46 +6,9 @@ mod common;
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpStream;
-use std::path::Path;
-use std::process::{Child, Stdio};
 use std::time::{Duration, Instant};
 
 use common::*;
-
-struct Server {
-    child: Child,
-    port: u16,
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-fn serve(src: &Path) -> Server {
-    let mut child = bin()
-        .args(["serve", src.to_str().unwrap(), "--port", "0", "--debounce", "30"])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let mut line = String::new();
-    BufReader::new(child.stdout.take().unwrap())
-        .read_line(&mut line)
-        .unwrap();
-    // "serving SRC at http://127.0.0.1:PORT/ (Ctrl-C to stop)"
-    let port = line
-        .rsplit("127.0.0.1:")
-        .next()
-        .and_then(|r| r.split('/').next())
-        .and_then(|p| p.parse().ok());
-    Server {
-        child,
-        port: port.unwrap_or_else(|| panic!("no port in {line:?}")),
-    }
-}
 
 /// A raw HTTP/1.1 request; returns status and body.
 fn request(port: u16, method: &str, path: &str) -> (u16, String) {

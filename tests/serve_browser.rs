@@ -4,10 +4,7 @@
 
 mod common;
 
-use std::io::{BufRead, BufReader};
-use std::process::Stdio;
-
-use common::browser::{Browser, Killed};
+use common::browser::Browser;
 use common::*;
 use serde_json::json;
 
@@ -15,24 +12,8 @@ use serde_json::json;
 fn an_open_page_updates_itself_after_an_edit() {
     let tmp = tempfile::tempdir().unwrap();
     copy_dir(&fixture("minimal"), tmp.path());
-    let mut server = bin()
-        .args(["serve", tmp.path().to_str().unwrap(), "--port", "0", "--debounce", "30"])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let mut line = String::new();
-    BufReader::new(server.stdout.take().unwrap())
-        .read_line(&mut line)
-        .unwrap();
-    let _server = Killed(server);
-    let url = line
-        .split(" at ")
-        .nth(1)
-        .and_then(|r| r.split_whitespace().next())
-        .unwrap()
-        .to_string();
-
+    let server = serve(tmp.path());
+    let url = server.url.clone();
     let mut cdp = Browser::open(&format!("{url}docs/POL-1.html"));
     let wait = |cdp: &mut Browser, expr: &str, what: &str| cdp.wait(expr, what);
     wait(

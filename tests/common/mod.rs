@@ -18,6 +18,50 @@ pub fn run(args: &[&str]) -> Output {
     bin().args(args).output().expect("aimsbook runs")
 }
 
+/// `aimsbook serve` on a free port, stopped when dropped.
+pub struct Server {
+    child: std::process::Child,
+    pub port: u16,
+    /// `http://127.0.0.1:PORT/`
+    pub url: String,
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Starts `serve` on `src` and waits for the address it announces.
+pub fn serve(src: &Path) -> Server {
+    use std::io::{BufRead, BufReader};
+    let mut child = bin()
+        .args(["serve", src.to_str().unwrap(), "--port", "0", "--debounce", "30"])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut line = String::new();
+    BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    // "serving SRC at http://127.0.0.1:PORT/ (Ctrl-C to stop)"
+    let url = line
+        .split(" at ")
+        .nth(1)
+        .and_then(|r| r.split_whitespace().next())
+        .unwrap_or_default()
+        .to_string();
+    let port = url
+        .rsplit("127.0.0.1:")
+        .next()
+        .and_then(|r| r.split('/').next())
+        .and_then(|p| p.parse().ok());
+    let port = port.unwrap_or_else(|| panic!("no port in {line:?}"));
+    Server { child, port, url }
+}
+
 pub fn fixture(name: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures").join(name)
 }
