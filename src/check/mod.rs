@@ -63,9 +63,7 @@ fn soa_rules(aims: &Aims, out: &mut Vec<Diagnostic>) {
         }
     };
     for (c, control) in aims.catalog.iso.controls.iter().enumerate() {
-        let implementing = aims.control_docs[c]
-            .iter()
-            .any(|&d| aims.docs[d].status.as_deref() != Some("retired"));
+        let implementing = !aims.live_control_docs[c].is_empty();
         match &aims.applicability[c] {
             None => out.push(
                 Diagnostic::warning(

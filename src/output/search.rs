@@ -17,7 +17,7 @@ pub struct SearchPage<'a> {
     pub snippet: String,
     /// Searchable metadata (id, title, ids it cites), in lower case.
     pub text: String,
-    /// The body's searchable text, in lower case (borrowed: bodies are large).
+    /// The body's search terms (`distinct_terms`; borrowed: bodies are many).
     pub body: &'a str,
 }
 
@@ -140,6 +140,22 @@ pub fn build_index(pages: &[SearchPage]) -> String {
     out.replace("</", "<\\/")
 }
 
+/// The distinct terms of lower-case text, separated by spaces, in order of first occurrence.
+/// Tokenising the result again yields exactly the same terms.
+pub fn distinct_terms(lower: &str) -> String {
+    let mut seen: ahash::AHashSet<&str> = ahash::AHashSet::with_capacity(lower.len() / 16);
+    let mut out = String::with_capacity(lower.len() / 4);
+    terms_of_lowercase(lower, |t| {
+        if seen.insert(t) {
+            if !out.is_empty() {
+                out.push(' ');
+            }
+            out.push_str(t);
+        }
+    });
+    out
+}
+
 /// Like `terms`, over text already in lower case, yielding slices of it (no allocation).
 fn terms_of_lowercase<'a>(text: &'a str, mut emit: impl FnMut(&'a str)) {
     let sep = |c: char| matches!(c, '.' | '-' | '_' | ':');
@@ -186,6 +202,21 @@ mod tests {
         for t in ["see", "pol-001", "pol", "001", "a.6.2.4", "6.1.2", "fairness"] {
             assert!(out.contains(&t.to_string()), "{t} in {out:?}");
         }
+    }
+
+    #[test]
+    fn distinct_terms_keep_every_term_once() {
+        let text = "see pol-001 and a.6.2.4; see pol-001 again, and 7 x";
+        let once = distinct_terms(text);
+        assert_eq!(once, "see pol-001 pol 001 and a.6.2.4 again 7");
+        let (mut all, mut again) = (Vec::new(), Vec::new());
+        terms_of_lowercase(text, |t| all.push(t));
+        terms_of_lowercase(&once, |t| again.push(t));
+        all.sort_unstable();
+        all.dedup();
+        again.sort_unstable();
+        again.dedup();
+        assert_eq!(all, again);
     }
 
     #[test]

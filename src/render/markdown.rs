@@ -22,7 +22,8 @@ pub struct CompiledBody {
     pub html: String,
     pub refs: Vec<BodyRef>,
     pub anchors: Vec<String>,
-    /// Plain text of the body for the search index: lower case, whitespace collapsed.
+    /// The body's search terms, each once, lower case, separated by spaces (a page's words
+    /// repeat a lot; the index only needs which terms occur).
     pub text: String,
     /// The start of the body's text as written, for search results.
     pub snippet: String,
@@ -278,10 +279,9 @@ pub fn compile(body: &str, body_line: usize, title: Option<&str>, with_html: boo
         pulldown_cmark::html::push_html(&mut html, events.into_iter());
     }
     let (text, snippet) = if with_html {
-        let collapsed = collapse_whitespace(&text);
         (
-            collapsed.to_lowercase(),
-            crate::output::search::snippet(&collapsed, 160),
+            crate::output::search::distinct_terms(&text.to_lowercase()),
+            crate::output::search::snippet(&collapse_whitespace(head(&text, 2048)), 160),
         )
     } else {
         (String::new(), String::new())
@@ -308,6 +308,18 @@ fn emit<'a>(heading: &mut Option<PendingHeading<'a>>, events: &mut Vec<Event<'a>
         Some(h) => h.inner.push(e),
         None => events.push(e),
     }
+}
+
+/// At most the first `max` bytes of `s`, cut at a character boundary.
+fn head(s: &str, max: usize) -> &str {
+    if s.len() <= max {
+        return s;
+    }
+    let mut end = max;
+    while !s.is_char_boundary(end) {
+        end -= 1;
+    }
+    &s[..end]
 }
 
 fn collapse_whitespace(s: &str) -> String {

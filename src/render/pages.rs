@@ -38,11 +38,7 @@ impl Shared<'_> {
     pub fn control_row(&self, c: usize, full: bool) -> ControlRow {
         let control = &self.aims.catalog.iso.controls[c];
         let a = self.aims.applicability[c].as_ref();
-        let implementing: Vec<usize> = self.aims.control_docs[c]
-            .iter()
-            .copied()
-            .filter(|&d| self.aims.docs[d].status.as_deref() != Some("retired"))
-            .collect();
+        let implementing = &self.aims.live_control_docs[c];
         let applicable = a.and_then(|a| a.applicable);
         let gap = match (a, applicable) {
             (None, _) => Some("not in the SoA"),
@@ -61,7 +57,7 @@ impl Shared<'_> {
             justification: a.and_then(|a| a.justification.clone()),
             status: a.and_then(|a| a.status.clone()),
             document_count: implementing.len(),
-            documents: if full { self.links_of(&implementing) } else { vec![] },
+            documents: if full { self.links_of(implementing) } else { vec![] },
             risks: if full {
                 self.links_of(&self.aims.control_risks[c])
             } else {
