@@ -157,24 +157,58 @@ pub fn distinct_terms(lower: &str) -> String {
 }
 
 /// Like `terms`, over text already in lower case, yielding slices of it (no allocation).
+/// Scans bytes: ASCII decides by table, and only non-ASCII characters are decoded.
 fn terms_of_lowercase<'a>(text: &'a str, mut emit: impl FnMut(&'a str)) {
-    let sep = |c: char| matches!(c, '.' | '-' | '_' | ':');
-    for raw in text.split(|c: char| !(c.is_alphanumeric() || sep(c))) {
-        let token = raw.trim_matches(sep);
-        if token.is_empty() {
-            continue;
+    let is_sep = |b: u8| matches!(b, b'.' | b'-' | b'_' | b':');
+    let bytes = text.as_bytes();
+    let mut i = 0;
+    while i < bytes.len() {
+        let start = i;
+        let mut has_sep = false;
+        // The token: alphanumeric characters and separators.
+        while i < bytes.len() {
+            let b = bytes[i];
+            if b.is_ascii_alphanumeric() {
+                i += 1;
+            } else if is_sep(b) {
+                has_sep = true;
+                i += 1;
+            } else if b >= 0x80 {
+                match text[i..].chars().next() {
+                    Some(c) if c.is_alphanumeric() => i += c.len_utf8(),
+                    _ => break,
+                }
+            } else {
+                break;
+            }
         }
-        if token.len() >= 2 || token.bytes().all(|b| b.is_ascii_digit()) {
-            emit(token);
-        }
-        if token.contains(sep) {
-            for part in token.split(sep) {
-                if part.len() >= 2 {
-                    emit(part);
+        if i > start {
+            let mut token = &text[start..i];
+            if has_sep {
+                token = token.trim_matches(|c: char| c.is_ascii() && is_sep(c as u8));
+            }
+            if two_chars(token) || (!token.is_empty() && token.bytes().all(|b| b.is_ascii_digit())) {
+                emit(token);
+            }
+            if has_sep && token.bytes().any(is_sep) {
+                for part in token.split(|c: char| c.is_ascii() && is_sep(c as u8)) {
+                    if two_chars(part) {
+                        emit(part);
+                    }
                 }
             }
         }
+        // Past the character that ended the token.
+        if i < bytes.len() {
+            i += text[i..].chars().next().map_or(1, char::len_utf8);
+        }
     }
+}
+
+/// At least two characters (as the search page counts them).
+fn two_chars(t: &str) -> bool {
+    let mut c = t.chars();
+    c.next().is_some() && c.next().is_some()
 }
 
 /// A snippet: the start of the text, cut at a word boundary.
@@ -202,6 +236,16 @@ mod tests {
         for t in ["see", "pol-001", "pol", "001", "a.6.2.4", "6.1.2", "fairness"] {
             assert!(out.contains(&t.to_string()), "{t} in {out:?}");
         }
+    }
+
+    #[test]
+    fn fast_tokeniser_agrees_with_terms() {
+        let text = "À propos: «Zürich» α-β_γ 3 x ..a.6.2.4.. pol-001, über—naïve 東京 — ok; e:mail";
+        let lower = text.to_lowercase();
+        let (mut fast, mut reference) = (Vec::new(), Vec::new());
+        terms_of_lowercase(&lower, |t| fast.push(t.to_string()));
+        terms(text, |t| reference.push(t.to_string()));
+        assert_eq!(fast, reference);
     }
 
     #[test]

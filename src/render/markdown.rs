@@ -2,7 +2,7 @@
 //! left as numbered slots in the HTML; once the graph has resolved them, `fill_slots` writes the
 //! final hrefs and titles. So each body is parsed once, for checking and for rendering alike.
 
-use std::collections::HashSet;
+use std::collections::{HashSet, VecDeque};
 
 use pulldown_cmark::{CowStr, Event, HeadingLevel, LinkType, Options, Parser, Tag, TagEnd};
 
@@ -38,29 +38,46 @@ fn options() -> Options {
         | Options::ENABLE_HEADING_ATTRIBUTES
 }
 
-/// Line starts of `text`, to turn byte offsets into line and column.
+/// Turns byte offsets of `text` into line and column, scanning forward from the last offset
+/// asked for (references arrive in order), so a body without references costs nothing.
 struct Lines<'a> {
     text: &'a str,
-    starts: Vec<usize>,
+    /// Offset scanned up to, the 0-based line it is on and that line's start.
+    pos: usize,
+    line: usize,
+    line_start: usize,
 }
 
 impl<'a> Lines<'a> {
     fn new(text: &'a str) -> Self {
-        let mut starts = vec![0];
-        starts.extend(
-            text.bytes()
-                .enumerate()
-                .filter(|(_, b)| *b == b'\n')
-                .map(|(i, _)| i + 1),
-        );
-        Lines { text, starts }
+        Lines {
+            text,
+            pos: 0,
+            line: 0,
+            line_start: 0,
+        }
     }
 
-    fn position(&self, offset: usize) -> (usize, usize) {
-        let line = self.starts.partition_point(|&s| s <= offset).saturating_sub(1);
-        let start = self.starts[line];
-        let col = self.text.get(start..offset).map(|s| s.chars().count()).unwrap_or(0) + 1;
-        (line, col)
+    fn position(&mut self, offset: usize) -> (usize, usize) {
+        let offset = offset.min(self.text.len());
+        if offset < self.pos {
+            (self.pos, self.line, self.line_start) = (0, 0, 0);
+        }
+        let scanned = &self.text.as_bytes()[self.pos..offset];
+        for (i, b) in scanned.iter().enumerate() {
+            if *b == b'\n' {
+                self.line += 1;
+                self.line_start = self.pos + i + 1;
+            }
+        }
+        self.pos = offset;
+        let col = self
+            .text
+            .get(self.line_start..offset)
+            .map(|s| s.chars().count())
+            .unwrap_or(0)
+            + 1;
+        (self.line, col)
     }
 }
 
@@ -103,19 +120,22 @@ fn href_slot(n: usize) -> CowStr<'static> {
 /// Compiles a body that starts at `body_line` of its file.
 /// A leading `# Heading` equal to `title` is dropped: the page already shows the title.
 pub fn compile(body: &str, body_line: usize, title: Option<&str>, with_html: bool) -> CompiledBody {
-    let lines = Lines::new(body);
+    let mut lines = Lines::new(body);
     let mut refs: Vec<BodyRef> = Vec::new();
     let mut anchors: Vec<String> = Vec::new();
     let mut seen_anchors: HashSet<String> = HashSet::new();
     // Plain text is for the search index, which only builds need.
     let mut text = String::with_capacity(if with_html { body.len() } else { 0 });
-    let mut events: Vec<Event> = Vec::with_capacity(if with_html { body.len() / 24 } else { 0 });
+    // Events ready for the HTML writer: they stream through, a few at a time.
+    let mut ready: VecDeque<Event> = VecDeque::new();
+    // Whether anything has been written yet (a leading title heading is dropped).
+    let mut emitted = false;
     // Heading being buffered until its end, to give it an id from its text.
     let mut heading: Option<PendingHeading> = None;
     // Inside a wikilink without custom text: drop its inner text, the title slot replaces it.
     let mut skip_link_text = false;
 
-    let push_ref = |kind: RefKind, offset: usize, len: usize, refs: &mut Vec<BodyRef>| -> usize {
+    let mut push_ref = |kind: RefKind, offset: usize, len: usize, refs: &mut Vec<BodyRef>| -> usize {
         let (l, c) = lines.position(offset);
         refs.push(BodyRef {
             kind,
@@ -126,7 +146,12 @@ pub fn compile(body: &str, body_line: usize, title: Option<&str>, with_html: boo
         refs.len() - 1
     };
 
-    for (event, range) in Parser::new_ext(body, options()).into_offset_iter() {
+    let mut parser = Parser::new_ext(body, options()).into_offset_iter();
+    let events = std::iter::from_fn(|| loop {
+        if let Some(e) = ready.pop_front() {
+            return Some(e);
+        }
+        let (event, range) = parser.next()?;
         let event = match event {
             Event::Start(Tag::Link {
                 link_type: LinkType::WikiLink { has_pothole },
@@ -151,8 +176,8 @@ pub fn compile(body: &str, body_line: usize, title: Option<&str>, with_html: boo
                 });
                 if !has_pothole {
                     skip_link_text = true;
-                    emit(&mut heading, &mut events, start);
-                    emit(&mut heading, &mut events, Event::Text(text_slot(n).into()));
+                    emit(&mut heading, &mut ready, &mut emitted, start);
+                    emit(&mut heading, &mut ready, &mut emitted, Event::Text(text_slot(n).into()));
                     continue;
                 }
                 start
@@ -225,7 +250,7 @@ pub fn compile(body: &str, body_line: usize, title: Option<&str>, with_html: boo
                     text: heading_text,
                 }) = heading.take()
                 {
-                    let first_block = events.is_empty() && anchors.is_empty();
+                    let first_block = !emitted && anchors.is_empty();
                     if first_block
                         && level == HeadingLevel::H1
                         && title.is_some_and(|t| t.trim().eq_ignore_ascii_case(heading_text.trim()))
@@ -243,15 +268,16 @@ pub fn compile(body: &str, body_line: usize, title: Option<&str>, with_html: boo
                         k += 1;
                     }
                     anchors.push(anchor.clone());
+                    emitted = true;
                     if with_html {
-                        events.push(Event::Start(Tag::Heading {
+                        ready.push_back(Event::Start(Tag::Heading {
                             level,
                             id: Some(anchor.into()),
                             classes,
                             attrs: vec![],
                         }));
-                        events.extend(inner);
-                        events.push(Event::End(TagEnd::Heading(level)));
+                        ready.extend(inner);
+                        ready.push_back(Event::End(TagEnd::Heading(level)));
                     }
                 }
                 text.push(' ');
@@ -270,13 +296,18 @@ pub fn compile(body: &str, body_line: usize, title: Option<&str>, with_html: boo
             text.push(' ');
         }
         if with_html || heading.is_some() {
-            emit(&mut heading, &mut events, event);
+            emit(&mut heading, &mut ready, &mut emitted, event);
+        } else {
+            // Checking only: nothing is written, but what counts as "first" must not change.
+            emitted = true;
         }
-    }
+    });
     let mut html = String::new();
     if with_html {
         html.reserve(body.len() * 3 / 2);
-        pulldown_cmark::html::push_html(&mut html, events.into_iter());
+        pulldown_cmark::html::push_html(&mut html, events);
+    } else {
+        events.for_each(drop);
     }
     let (text, snippet) = if with_html {
         (
@@ -303,10 +334,18 @@ struct PendingHeading<'a> {
     text: String,
 }
 
-fn emit<'a>(heading: &mut Option<PendingHeading<'a>>, events: &mut Vec<Event<'a>>, e: Event<'a>) {
+fn emit<'a>(
+    heading: &mut Option<PendingHeading<'a>>,
+    ready: &mut VecDeque<Event<'a>>,
+    emitted: &mut bool,
+    e: Event<'a>,
+) {
     match heading {
         Some(h) => h.inner.push(e),
-        None => events.push(e),
+        None => {
+            *emitted = true;
+            ready.push_back(e);
+        }
     }
 }
 
@@ -492,6 +531,17 @@ mod tests {
         let c = compile("# AI Policy\n\nText\n\n# AI Policy\n", 1, Some("AI policy"), true);
         assert_eq!(c.html.matches("<h1").count(), 1, "{}", c.html);
         assert_eq!(c.anchors, vec!["ai-policy"]);
+        // Checking (no HTML) sees the same anchors as building.
+        let checked = compile("# AI Policy\n\nText\n\n# AI Policy\n", 1, Some("AI policy"), false);
+        assert_eq!(checked.anchors, c.anchors);
+    }
+
+    #[test]
+    fn positions_are_right_after_lines_without_references() {
+        let body = "no refs\n\nstill none\n\n  see [[A]] and\n[b](b.md) then [[C]]\n";
+        let c = compile(body, 10, None, true);
+        let at: Vec<(usize, usize)> = c.refs.iter().map(|r| (r.line, r.column)).collect();
+        assert_eq!(at, vec![(14, 7), (15, 1), (15, 16)]);
     }
 
     #[test]
