@@ -71,19 +71,24 @@ pub fn build_index(pages: &[SearchPage]) -> String {
     // Lower-case each page once; invert in parallel over runs of pages, then merge the runs in
     // order, so every posting list stays sorted without sorting it.
     type Postings<'a> = ahash::AHashMap<&'a str, Vec<u32>>;
+    // A few large runs, not one per rayon split: each run's map holds most of the vocabulary.
+    let run_len = pages.len().div_ceil(rayon::current_num_threads() * 2).max(64);
     let postings: Postings = pages
-        .par_iter()
+        .par_chunks(run_len)
         .enumerate()
-        .fold(Postings::default, |mut map, (n, page)| {
-            let n = n as u32;
-            let mut add = |t| {
-                let list: &mut Vec<u32> = map.entry(t).or_default();
-                if list.last() != Some(&n) {
-                    list.push(n);
-                }
-            };
-            terms_of_lowercase(&page.text, &mut add);
-            terms_of_lowercase(page.body, &mut add);
+        .map(|(k, run)| {
+            let mut map = Postings::default();
+            for (j, page) in run.iter().enumerate() {
+                let n = (k * run_len + j) as u32;
+                let mut add = |t| {
+                    let list: &mut Vec<u32> = map.entry(t).or_default();
+                    if list.last() != Some(&n) {
+                        list.push(n);
+                    }
+                };
+                terms_of_lowercase(&page.text, &mut add);
+                terms_of_lowercase(page.body, &mut add);
+            }
             map
         })
         .reduce(Postings::default, |mut left, right| {

@@ -2,7 +2,7 @@
 //! left as numbered slots in the HTML; once the graph has resolved them, `fill_slots` writes the
 //! final hrefs and titles. So each body is parsed once, for checking and for rendering alike.
 
-use std::collections::{HashSet, VecDeque};
+use std::collections::VecDeque;
 
 use pulldown_cmark::{CowStr, Event, HeadingLevel, LinkType, Options, Parser, Tag, TagEnd};
 
@@ -123,7 +123,7 @@ pub fn compile(body: &str, body_line: usize, title: Option<&str>, with_html: boo
     let mut lines = Lines::new(body);
     let mut refs: Vec<BodyRef> = Vec::new();
     let mut anchors: Vec<String> = Vec::new();
-    let mut seen_anchors: HashSet<String> = HashSet::new();
+    let mut seen_anchors: ahash::AHashSet<String> = ahash::AHashSet::new();
     // Plain text is for the search index, which only builds need.
     let mut text = String::with_capacity(if with_html { body.len() } else { 0 });
     // Events ready for the HTML writer: they stream through, a few at a time.

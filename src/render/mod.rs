@@ -198,60 +198,70 @@ pub fn render_pages_with(
     jobs.extend(doc_jobs.into_iter().filter(|&i| i < aims.docs.len()).map(Job::Doc));
     let pages = jobs.len();
     t.done("theme");
-    if overview {
-        write_search_and_exports(&ctx, out, opts)?;
-        t.done("search index and exports");
-    }
-    jobs.par_iter().try_for_each(|job| -> anyhow::Result<()> {
-        let emit = |path: String, template: &str, context: &dyn erased::Context| -> anyhow::Result<()> {
-            let html = theme.render_value(template, &path, context.to_value()?)?;
-            write_page(&out.join(&path), html.as_bytes(), opts.atomic_files).with_context(|| format!("writing {path}"))
-        };
-        match *job {
-            Job::Dashboard => emit("index.html".into(), "dashboard.html", &matrices::dashboard(&ctx))?,
-            Job::Documents => emit("docs/index.html".into(), "documents.html", &matrices::documents(&ctx))?,
-            Job::Clauses => emit("clauses/index.html".into(), "clauses.html", &matrices::clauses(&ctx))?,
-            Job::Controls => emit("controls/index.html".into(), "controls.html", &matrices::controls(&ctx))?,
-            Job::Systems => emit(
-                "registers/systems.html".into(),
-                "systems.html",
-                &matrices::systems(&ctx),
-            )?,
-            Job::Risks => emit("registers/risks.html".into(), "risks.html", &matrices::risks(&ctx))?,
-            Job::Doc(i) => emit(doc_href(&aims.docs[i]), "document.html", &pages::document(&ctx, i))?,
-            Job::Clause(i) => emit(
-                clause_href(&aims.catalog.clauses[i].id),
-                "clause.html",
-                &pages::clause(&ctx, i),
-            )?,
-            Job::Control(i) => emit(
-                control_href(&aims.catalog.iso.controls[i].id),
-                "control.html",
-                &pages::control(&ctx, i),
-            )?,
-            Job::Frameworks => emit(
-                "frameworks/index.html".into(),
-                "frameworks.html",
-                &frameworks::index(&ctx),
-            )?,
-            Job::FrameworkMatrix(f) => emit(
-                format!("frameworks/{}/index.html", aims.catalog.frameworks[f].prefix),
-                "framework.html",
-                &frameworks::matrix(&ctx, f),
-            )?,
-            Job::FrameworkControl(f, c) => {
-                let fw = &aims.catalog.frameworks[f];
-                emit(
-                    framework_href(&fw.prefix, &fw.controls[c].id),
-                    "framework_control.html",
-                    &frameworks::control(&ctx, f, c),
-                )?
-            }
+    // The search index and exports are built beside the pages: their serial parts (merging
+    // postings, writing JSON) would otherwise leave cores idle.
+    let search_and_exports = || {
+        if overview {
+            write_search_and_exports(&ctx, out, opts)
+        } else {
+            Ok(())
         }
-        Ok(())
-    })?;
-
-    t.done("render and write pages");
+    };
+    let render_jobs = || {
+        jobs.par_iter().try_for_each(|job| -> anyhow::Result<()> {
+            let emit = |path: String, template: &str, context: &dyn erased::Context| -> anyhow::Result<()> {
+                let html = theme.render_value(template, &path, context.to_value()?)?;
+                write_page(&out.join(&path), html.as_bytes(), opts.atomic_files)
+                    .with_context(|| format!("writing {path}"))
+            };
+            match *job {
+                Job::Dashboard => emit("index.html".into(), "dashboard.html", &matrices::dashboard(&ctx))?,
+                Job::Documents => emit("docs/index.html".into(), "documents.html", &matrices::documents(&ctx))?,
+                Job::Clauses => emit("clauses/index.html".into(), "clauses.html", &matrices::clauses(&ctx))?,
+                Job::Controls => emit("controls/index.html".into(), "controls.html", &matrices::controls(&ctx))?,
+                Job::Systems => emit(
+                    "registers/systems.html".into(),
+                    "systems.html",
+                    &matrices::systems(&ctx),
+                )?,
+                Job::Risks => emit("registers/risks.html".into(), "risks.html", &matrices::risks(&ctx))?,
+                Job::Doc(i) => emit(doc_href(&aims.docs[i]), "document.html", &pages::document(&ctx, i))?,
+                Job::Clause(i) => emit(
+                    clause_href(&aims.catalog.clauses[i].id),
+                    "clause.html",
+                    &pages::clause(&ctx, i),
+                )?,
+                Job::Control(i) => emit(
+                    control_href(&aims.catalog.iso.controls[i].id),
+                    "control.html",
+                    &pages::control(&ctx, i),
+                )?,
+                Job::Frameworks => emit(
+                    "frameworks/index.html".into(),
+                    "frameworks.html",
+                    &frameworks::index(&ctx),
+                )?,
+                Job::FrameworkMatrix(f) => emit(
+                    format!("frameworks/{}/index.html", aims.catalog.frameworks[f].prefix),
+                    "framework.html",
+                    &frameworks::matrix(&ctx, f),
+                )?,
+                Job::FrameworkControl(f, c) => {
+                    let fw = &aims.catalog.frameworks[f];
+                    emit(
+                        framework_href(&fw.prefix, &fw.controls[c].id),
+                        "framework_control.html",
+                        &frameworks::control(&ctx, f, c),
+                    )?
+                }
+            }
+            Ok(())
+        })
+    };
+    let (searched, rendered) = rayon::join(search_and_exports, render_jobs);
+    searched?;
+    rendered?;
+    t.done("render and write pages, search, exports");
     for asset in &aims.used_assets {
         let dest = out.join(asset);
         if let Some(parent) = dest.parent() {

@@ -410,7 +410,8 @@ pub fn document_from_text(rel: &str, text: String) -> LoadResult {
 
 fn document_from_clean_text(rel: &str, text: String) -> LoadResult {
     // Marker characters used by the renderer are never meaningful in a source file.
-    let text: Arc<str> = if text.contains(crate::render::markdown::SLOT_CHARS) {
+    // One single-character search per marker: each is a fast byte scan.
+    let text: Arc<str> = if crate::render::markdown::SLOT_CHARS.iter().any(|&c| text.contains(c)) {
         Arc::from(text.replace(crate::render::markdown::SLOT_CHARS, "\u{fffd}"))
     } else {
         Arc::from(text)
