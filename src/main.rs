@@ -10,6 +10,7 @@ use aimsbook::cmd::{self, check::Format, EXIT_FAILURE};
 // Loading a large repository allocates many small, short-lived values on every core (YAML
 // nodes, Markdown events, strings); mimalloc's thread-local heaps handle that far better than
 // the system allocator (measured in benches/README.md).
+#[cfg(feature = "mimalloc")]
 #[global_allocator]
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 

@@ -1,8 +1,6 @@
 //! Exports for auditors' spreadsheets: every matrix and register as CSV (UTF-8 with a BOM so
 //! spreadsheets detect the encoding, one header row, RFC 4180 quoting) and as JSON.
 
-use serde_json::{Map, Value};
-
 use crate::model::{Aims, ReviewState};
 use crate::render::pages::{applicability_label, Shared};
 
@@ -29,18 +27,20 @@ impl Table {
         out
     }
 
+    /// The rows as a JSON array of objects keyed by column, serialised straight from the cells.
     pub fn to_json(&self) -> Vec<u8> {
-        let rows: Vec<Value> = self
-            .rows
-            .iter()
-            .map(|r| {
-                let mut m = Map::new();
-                for (c, v) in self.columns.iter().zip(r) {
-                    m.insert((*c).to_string(), Value::String(v.clone()));
+        struct Row<'a>(&'a [&'static str], &'a [String]);
+        impl serde::Serialize for Row<'_> {
+            fn serialize<S: serde::Serializer>(&self, ser: S) -> Result<S::Ok, S::Error> {
+                use serde::ser::SerializeMap;
+                let mut map = ser.serialize_map(Some(self.0.len()))?;
+                for (c, v) in self.0.iter().zip(self.1) {
+                    map.serialize_entry(c, v)?;
                 }
-                Value::Object(m)
-            })
-            .collect();
+                map.end()
+            }
+        }
+        let rows: Vec<Row> = self.rows.iter().map(|r| Row(&self.columns, r)).collect();
         let mut s = serde_json::to_vec_pretty(&rows).unwrap_or_default();
         s.push(b'\n');
         s

@@ -158,6 +158,7 @@ pub fn distinct_terms(lower: &str) -> String {
             out.push_str(t);
         }
     });
+    out.shrink_to_fit();
     out
 }
 

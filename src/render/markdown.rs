@@ -306,6 +306,8 @@ pub fn compile(body: &str, body_line: usize, title: Option<&str>, with_html: boo
     if with_html {
         html.reserve(body.len() * 3 / 2);
         pulldown_cmark::html::push_html(&mut html, events);
+        // Kept until every page is written: give back the reserve (a quarter of all bodies).
+        html.shrink_to_fit();
     } else {
         events.for_each(drop);
     }
