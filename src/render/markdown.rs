@@ -64,11 +64,9 @@ impl<'a> Lines<'a> {
             (self.pos, self.line, self.line_start) = (0, 0, 0);
         }
         let scanned = &self.text.as_bytes()[self.pos..offset];
-        for (i, b) in scanned.iter().enumerate() {
-            if *b == b'\n' {
-                self.line += 1;
-                self.line_start = self.pos + i + 1;
-            }
+        if let Some(last) = memchr::memrchr(b'\n', scanned) {
+            self.line += memchr::memchr_iter(b'\n', scanned).count();
+            self.line_start = self.pos + last + 1;
         }
         self.pos = offset;
         let col = self
@@ -85,12 +83,15 @@ impl<'a> Lines<'a> {
 pub fn slugify(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     for c in text.trim().chars() {
-        if c.is_alphanumeric() {
+        if c.is_ascii() {
+            match c {
+                'a'..='z' | '0'..='9' | '_' => out.push(c),
+                'A'..='Z' => out.push(c.to_ascii_lowercase()),
+                ' ' | '-' => out.push('-'),
+                _ => {}
+            }
+        } else if c.is_alphanumeric() {
             out.extend(c.to_lowercase());
-        } else if c == ' ' || c == '-' {
-            out.push('-');
-        } else if c == '_' {
-            out.push('_');
         }
     }
     out
@@ -526,6 +527,12 @@ mod tests {
         );
         assert_eq!(c.anchors, vec!["scope", "scope-1", "roles--duties", "mine"]);
         assert!(c.html.contains(r#"<h2 id="scope-1">Scope</h2>"#), "{}", c.html);
+    }
+
+    #[test]
+    fn slugs_lower_case_letters_of_any_script() {
+        assert_eq!(slugify(" Über Zürich — A.6 Policy_x "), "über-zürich--a6-policy_x");
+        assert_eq!(slugify("ΑΒΓ 2-Step"), "αβγ-2-step");
     }
 
     #[test]

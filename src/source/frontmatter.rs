@@ -53,41 +53,69 @@ pub fn split(text: &str) -> Result<Split, SplitError> {
     Err(SplitError::Unterminated)
 }
 
+/// The top-level keys of frontmatter text, each with its block (its line up to the next
+/// top-level key), found in one pass so that locating many values does not rescan the text.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Keys(Vec<KeyBlock>);
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct KeyBlock {
+    name: String,
+    /// 0-based line of the key, and the block's byte range in the frontmatter text.
+    line: usize,
+    block: Range<usize>,
+}
+
+impl Keys {
+    pub fn of(frontmatter: &str) -> Keys {
+        let mut keys: Vec<KeyBlock> = Vec::new();
+        let mut offset = 0;
+        for (i, line) in frontmatter.split_inclusive('\n').enumerate() {
+            let content = line.trim_end_matches(['\n', '\r']);
+            let top_level = !content.starts_with([' ', '\t', '-', '#']) && !content.trim().is_empty();
+            if top_level {
+                if let Some(last) = keys.last_mut() {
+                    last.block.end = offset;
+                }
+                let name = content.split(':').next().unwrap_or("").trim().trim_matches(['"', '\'']);
+                keys.push(KeyBlock {
+                    name: name.to_string(),
+                    line: i,
+                    block: offset..frontmatter.len(),
+                });
+            }
+            offset += line.len();
+        }
+        Keys(keys)
+    }
+
+    /// Line and column (1-based, relative to the frontmatter) of `key`, or of `needle` within
+    /// the first block of `key`.
+    pub fn locate(&self, frontmatter: &str, key: &str, needle: Option<&str>) -> Option<(usize, usize)> {
+        let k = self.0.iter().find(|k| k.name == key)?;
+        let Some(n) = needle else {
+            return Some((k.line + 1, 1));
+        };
+        let block = frontmatter.get(k.block.clone())?;
+        for (j, line) in block.lines().enumerate() {
+            let from = if j == 0 {
+                line.find(':').map(|c| c + 1).unwrap_or(0)
+            } else {
+                0
+            };
+            if let Some(pos) = find_token(&line[from..], n) {
+                return Some((k.line + j + 1, char_col(line, from + pos)));
+            }
+        }
+        None
+    }
+}
+
 /// Finds the line and column of a top-level key in frontmatter text, or of `needle` within that
 /// key's block (the key's line up to the next top-level key). Lines are relative to the block
 /// start (1-based); the caller adds the frontmatter's first line.
 pub fn locate(frontmatter: &str, key: &str, needle: Option<&str>) -> Option<(usize, usize)> {
-    let mut in_block = false;
-    for (i, line) in frontmatter.lines().enumerate() {
-        let top_level = !line.starts_with([' ', '\t', '-', '#']) && !line.trim().is_empty();
-        if top_level {
-            if in_block {
-                break;
-            }
-            let name = line.split(':').next().unwrap_or("").trim().trim_matches(['"', '\'']);
-            if name == key {
-                in_block = true;
-                match needle {
-                    None => return Some((i + 1, 1)),
-                    Some(n) => {
-                        let after = line.find(':').map(|c| c + 1).unwrap_or(0);
-                        if let Some(pos) = find_token(&line[after..], n) {
-                            return Some((i + 1, char_col(line, after + pos)));
-                        }
-                    }
-                }
-                continue;
-            }
-        }
-        if in_block {
-            if let Some(n) = needle {
-                if let Some(pos) = find_token(line, n) {
-                    return Some((i + 1, char_col(line, pos)));
-                }
-            }
-        }
-    }
-    None
+    Keys::of(frontmatter).locate(frontmatter, key, needle)
 }
 
 /// Finds `needle` in `line` as a whole token (not inside a longer word), so `A.2.2` does not match `A.2.21`.

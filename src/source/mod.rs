@@ -24,6 +24,8 @@ pub enum Origin {
     Markdown {
         frontmatter: std::ops::Range<usize>,
         frontmatter_line: usize,
+        /// Where each top-level key's block is, for locating values.
+        keys: frontmatter::Keys,
     },
     /// A register row: its first line, and the line and column of each cell by key.
     Row {
@@ -66,7 +68,8 @@ impl Record {
             Origin::Markdown {
                 frontmatter,
                 frontmatter_line,
-            } => match frontmatter::locate(&self.text[frontmatter.clone()], key, needle) {
+                keys,
+            } => match keys.locate(&self.text[frontmatter.clone()], key, needle) {
                 Some((l, c)) => (Some(l + frontmatter_line - 1), Some(c)),
                 None => (Some(frontmatter_line - 1), Some(1)),
             },
@@ -457,6 +460,7 @@ fn document_from_clean_text(rel: &str, text: String) -> LoadResult {
         origin: Origin::Markdown {
             frontmatter: split.frontmatter.clone(),
             frontmatter_line: split.frontmatter_line,
+            keys: frontmatter::Keys::of(fm_text),
         },
         fields,
         body: split.body.clone(),
