@@ -12,6 +12,8 @@
 #         MDBOOK_FULL_MAX_N=1000     also time mdBook with its defaults (search index and
 #                                    print.html on) for N <= this; it is quadratic (~9 min
 #                                    a run at N=10000). The search+print-off variant always runs.
+#         MDBOOK_ONE_RUN_N=5000      mdBook at N above this gets one timed run and no warm-up
+#                                    (search and print off, it takes ~5 min a run at 10,000)
 #         TOOLS="aimsbook hugo mdbook-nosearch-noprint mdbook"   subset to run
 #         SERVE_EDITS=20             edits per kind for benches/serve_latency.py (0 skips it)
 #         INSTALL=0                  1: install missing tools (apt-get hugo hyperfine time,
@@ -39,6 +41,7 @@ GEN_CORPUS=${GEN_CORPUS:-$REPO/../shared/bench/gen_corpus.py}
 RUNS=${RUNS:-5}
 WARMUP=${WARMUP:-1}
 MDBOOK_FULL_MAX_N=${MDBOOK_FULL_MAX_N:-1000}
+MDBOOK_ONE_RUN_N=${MDBOOK_ONE_RUN_N:-5000}
 TOOLS=${TOOLS:-"aimsbook hugo mdbook-nosearch-noprint mdbook"}
 SERVE_EDITS=${SERVE_EDITS:-20}
 INSTALL=${INSTALL:-0}
@@ -51,7 +54,7 @@ NS=("$@")
 for n in "${NS[@]}"; do
   [[ $n =~ ^[1-9][0-9]*$ ]] || die "N must be a positive integer, got '$n' (usage: $0 [N ...])"
 done
-for v in RUNS WARMUP MDBOOK_FULL_MAX_N SERVE_EDITS; do
+for v in RUNS WARMUP MDBOOK_FULL_MAX_N MDBOOK_ONE_RUN_N SERVE_EDITS; do
   [[ ${!v} =~ ^[0-9]+$ ]] || die "$v must be a non-negative integer, got '${!v}'"
 done
 [ "$RUNS" -ge 1 ] || die "RUNS must be at least 1"
@@ -158,16 +161,20 @@ cat "$RES/versions.txt"
 # bench N NAME INPUTS CMD...   (INPUTS: space-separated folders pre-read before each run)
 bench() {
   local n=$1 name=$2 inputs=$3 out=$4; shift 4
-  local cmd="$*" rss=$RES/rss-$n-$name.txt prep
+  local cmd="$*" rss=$RES/rss-$n-$name.txt prep runs=$RUNS warmup=$WARMUP
+  if [[ $name == mdbook* ]] && [ "$n" -gt "$MDBOOK_ONE_RUN_N" ]; then
+    runs=1 warmup=0
+    note "NOTE: mdBook at N=$n > MDBOOK_ONE_RUN_N=$MDBOOK_ONE_RUN_N: one timed run, no warm-up"
+  fi
   : > "$rss"
   if [ -n "$out" ]; then
     prep="sh -c 'rm -rf $out && find $inputs -type f -exec cat {} + >/dev/null'"
   else
     prep="sh -c 'find $inputs -type f -exec cat {} + >/dev/null'"
   fi
-  echo "N=$n $name: hyperfine -N --warmup $WARMUP --runs $RUNS --prepare \"$prep\" '$cmd'" >> "$RES/commands.txt"
+  echo "N=$n $name: hyperfine -N --warmup $warmup --runs $runs --prepare \"$prep\" '$cmd'" >> "$RES/commands.txt"
   note "== N=$n $name: $cmd"
-  hyperfine -N --style basic --warmup "$WARMUP" --runs "$RUNS" \
+  hyperfine -N --style basic --warmup "$warmup" --runs "$runs" \
     --prepare "$prep" --command-name "$name N=$n" \
     --export-json "$RES/hf-$n-$name.json" \
     "/usr/bin/time -a -o $rss -f '%e %M %U %S' $cmd" \
