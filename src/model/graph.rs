@@ -189,16 +189,26 @@ impl Aims {
             .collect();
         let mut fw_controls_of: Vec<Vec<(usize, usize)>> = Vec::with_capacity(n);
 
-        for (i, d) in docs.iter().enumerate() {
-            let mut targets = Vec::with_capacity(d.body_refs.len());
-            for r in &d.body_refs {
-                let t = match &r.kind {
-                    RefKind::Wiki { target, .. } => resolver.resolve_name(target),
-                    RefKind::Path { path, fragment, joined } => {
-                        resolver.resolve_path(path, joined.as_deref(), fragment.as_deref())
-                    }
-                };
-                match &t {
+        // Resolving body references is pure lookups: done in parallel, recorded in order below.
+        let resolved: Vec<Vec<Target>> = {
+            use rayon::prelude::*;
+            docs.par_iter()
+                .map(|d| {
+                    d.body_refs
+                        .iter()
+                        .map(|r| match &r.kind {
+                            RefKind::Wiki { target, .. } => resolver.resolve_name(target),
+                            RefKind::Path { path, fragment, joined } => {
+                                resolver.resolve_path(path, joined.as_deref(), fragment.as_deref())
+                            }
+                        })
+                        .collect()
+                })
+                .collect()
+        };
+        for ((i, d), targets) in docs.iter().enumerate().zip(resolved) {
+            for (r, t) in d.body_refs.iter().zip(&targets) {
+                match t {
                     Target::Doc { index, fragment } => {
                         if *index != i {
                             backlinks[*index].push(i);
@@ -234,7 +244,6 @@ impl Aims {
                     Target::Unresolved(u) => diags.push(unresolved_diag(d, r, u, &resolver)),
                     Target::Clause(_) | Target::Control(_) | Target::FrameworkControl(..) | Target::Withheld => {}
                 }
-                targets.push(t);
             }
             body_targets.push(targets);
 

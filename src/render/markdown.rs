@@ -315,7 +315,7 @@ pub fn compile(body: &str, body_line: usize, title: Option<&str>, with_html: boo
     let (text, snippet) = if with_html {
         (
             crate::output::search::distinct_terms(&text.to_lowercase()),
-            crate::output::search::snippet(&collapse_whitespace(head(&text, 2048)), 160),
+            crate::output::search::snippet(&collapse_whitespace(&text, 160), 160),
         )
     } else {
         (String::new(), String::new())
@@ -352,25 +352,18 @@ fn emit<'a>(
     }
 }
 
-/// At most the first `max` bytes of `s`, cut at a character boundary.
-fn head(s: &str, max: usize) -> &str {
-    if s.len() <= max {
-        return s;
-    }
-    let mut end = max;
-    while !s.is_char_boundary(end) {
-        end -= 1;
-    }
-    &s[..end]
-}
-
-fn collapse_whitespace(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
+/// The text with runs of whitespace made one space, only as far as a snippet of `chars`
+/// characters needs (a character is at most four bytes).
+fn collapse_whitespace(s: &str, chars: usize) -> String {
+    let mut out = String::with_capacity(chars * 2);
     for w in s.split_whitespace() {
         if !out.is_empty() {
             out.push(' ');
         }
         out.push_str(w);
+        if out.len() > 4 * (chars + 1) {
+            break;
+        }
     }
     out
 }

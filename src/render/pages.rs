@@ -292,11 +292,9 @@ pub fn risk_summary(s: &Shared, r: usize, chain: bool) -> RiskSummary {
             .iter()
             .map(|&c| {
                 let control = &s.aims.catalog.iso.controls[c];
-                let evidence: Vec<usize> = s.aims.control_docs[c]
-                    .iter()
-                    .copied()
-                    .filter(|&e| e != r && s.aims.docs[e].doc_type != "risk")
-                    .collect();
+                // `control_docs` never holds risks or systems (they name controls as treatment),
+                // so it is the evidence as it stands; only the first few are listed.
+                let evidence = &s.aims.control_docs[c];
                 ControlEvidence {
                     id: control.id.clone(),
                     title: control.title.clone(),
