@@ -28,28 +28,6 @@ struct Index<'a> {
     common: Vec<String>,
 }
 
-/// Splits text into lower-case search terms. Ids keep their inner `.`/`-` (`a.6.2.4`, `pol-001`)
-/// and also yield their parts.
-pub fn terms(text: &str, mut emit: impl FnMut(&str)) {
-    for raw in text.split(|c: char| !(c.is_alphanumeric() || matches!(c, '.' | '-' | '_' | ':'))) {
-        let token = raw.trim_matches(|c: char| matches!(c, '.' | '-' | '_' | ':'));
-        if token.is_empty() {
-            continue;
-        }
-        let lower = token.to_lowercase();
-        if lower.chars().count() >= 2 || lower.chars().all(|c| c.is_ascii_digit()) {
-            emit(&lower);
-        }
-        if lower.contains(['.', '-', '_', ':']) {
-            for part in lower.split(['.', '-', '_', ':']) {
-                if part.chars().count() >= 2 {
-                    emit(part);
-                }
-            }
-        }
-    }
-}
-
 fn base36(mut n: usize, out: &mut String) {
     const DIGITS: &[u8] = b"0123456789abcdefghijklmnopqrstuvwxyz";
     let mut buf = [0u8; 16];
@@ -165,7 +143,9 @@ pub fn distinct_terms(lower: &str) -> String {
     out
 }
 
-/// Like `terms`, over text already in lower case, yielding slices of it (no allocation).
+/// The search terms of text already in lower case, as slices of it (no allocation): runs of
+/// letters, digits and `.-_:`, trimmed of those separators; ids keep their inner separators
+/// (`a.6.2.4`, `pol-001`) and also yield their parts; single characters are dropped, except digits.
 /// Scans bytes: ASCII decides by table, and only non-ASCII characters are decoded.
 fn terms_of_lowercase<'a>(text: &'a str, mut emit: impl FnMut(&'a str)) {
     let is_sep = |b: u8| matches!(b, b'.' | b'-' | b'_' | b':');
@@ -235,6 +215,28 @@ pub fn snippet(text: &str, max: usize) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The tokeniser's specification, written plainly: lower-case terms; ids keep their inner
+    /// `.`/`-` (`a.6.2.4`, `pol-001`) and also yield their parts.
+    fn terms(text: &str, mut emit: impl FnMut(&str)) {
+        for raw in text.split(|c: char| !(c.is_alphanumeric() || matches!(c, '.' | '-' | '_' | ':'))) {
+            let token = raw.trim_matches(|c: char| matches!(c, '.' | '-' | '_' | ':'));
+            if token.is_empty() {
+                continue;
+            }
+            let lower = token.to_lowercase();
+            if lower.chars().count() >= 2 || lower.chars().all(|c| c.is_ascii_digit()) {
+                emit(&lower);
+            }
+            if lower.contains(['.', '-', '_', ':']) {
+                for part in lower.split(['.', '-', '_', ':']) {
+                    if part.chars().count() >= 2 {
+                        emit(part);
+                    }
+                }
+            }
+        }
+    }
 
     #[test]
     fn ids_and_words_become_terms() {

@@ -89,8 +89,8 @@ impl Keys {
         Keys(keys)
     }
 
-    /// Line and column (1-based, relative to the frontmatter) of `key`, or of `needle` within
-    /// the first block of `key`.
+    /// Line and column (1-based, relative to the frontmatter) of `key`, or of `needle` as a
+    /// whole token within the first block of `key`; the caller adds the frontmatter's first line.
     pub fn locate(&self, frontmatter: &str, key: &str, needle: Option<&str>) -> Option<(usize, usize)> {
         let k = self.0.iter().find(|k| k.name == key)?;
         let Some(n) = needle else {
@@ -109,13 +109,6 @@ impl Keys {
         }
         None
     }
-}
-
-/// Finds the line and column of a top-level key in frontmatter text, or of `needle` within that
-/// key's block (the key's line up to the next top-level key). Lines are relative to the block
-/// start (1-based); the caller adds the frontmatter's first line.
-pub fn locate(frontmatter: &str, key: &str, needle: Option<&str>) -> Option<(usize, usize)> {
-    Keys::of(frontmatter).locate(frontmatter, key, needle)
 }
 
 /// Finds `needle` in `line` as a whole token (not inside a longer word), so `A.2.2` does not match `A.2.21`.
@@ -184,10 +177,10 @@ mod tests {
     #[test]
     fn locates_keys_and_values() {
         let fm = "id: X\nlikelihood: high\ncontrols:\n  - A.2.2\n  - A.2.21\nrisks: [R1, R2]\n";
-        assert_eq!(locate(fm, "likelihood", None), Some((2, 1)));
-        assert_eq!(locate(fm, "likelihood", Some("high")), Some((2, 13)));
-        assert_eq!(locate(fm, "controls", Some("A.2.21")), Some((5, 5)));
-        assert_eq!(locate(fm, "risks", Some("R2")), Some((6, 13)));
-        assert_eq!(locate(fm, "nope", None), None);
+        assert_eq!(Keys::of(fm).locate(fm, "likelihood", None), Some((2, 1)));
+        assert_eq!(Keys::of(fm).locate(fm, "likelihood", Some("high")), Some((2, 13)));
+        assert_eq!(Keys::of(fm).locate(fm, "controls", Some("A.2.21")), Some((5, 5)));
+        assert_eq!(Keys::of(fm).locate(fm, "risks", Some("R2")), Some((6, 13)));
+        assert_eq!(Keys::of(fm).locate(fm, "nope", None), None);
     }
 }
