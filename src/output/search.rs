@@ -4,17 +4,17 @@
 //! are listed as "common" and match everything, which keeps the index small.
 
 use std::collections::BTreeMap;
-use std::fmt::Write as _;
 
 use serde::Serialize;
 
 /// One searchable page.
+/// Everything but the address and the metadata text is borrowed: there is one per page.
 pub struct SearchPage<'a> {
     pub url: String,
-    pub kind: String,
-    pub id: String,
-    pub title: String,
-    pub snippet: String,
+    pub kind: &'a str,
+    pub id: &'a str,
+    pub title: &'a str,
+    pub snippet: &'a str,
     /// Searchable metadata (id, title, ids it cites), in lower case.
     pub text: String,
     /// The body's search terms (`distinct_terms`; borrowed: bodies are many).
@@ -105,24 +105,19 @@ pub fn build_index(pages: &[SearchPage]) -> String {
     let index = Index {
         pages: pages
             .iter()
-            .map(|p| {
-                [
-                    p.url.as_str(),
-                    p.kind.as_str(),
-                    p.id.as_str(),
-                    p.title.as_str(),
-                    p.snippet.as_str(),
-                ]
-            })
+            .map(|p| [p.url.as_str(), p.kind, p.id, p.title, p.snippet])
             .collect(),
         terms: encoded,
         common,
     };
     let json = serde_json::to_string(&index).unwrap_or_else(|_| "{}".into());
-    let mut out = String::with_capacity(json.len() + 64);
-    let _ = writeln!(out, "window.AIMSBOOK_SEARCH={json};");
-    // `</script>` can never appear in JSON strings we emit as a script file, but keep it inert anyway.
-    out.replace("</", "<\\/")
+    // A title may hold `</`: escaped (`<\/` is the same JSON string) so no parser ends the script early.
+    let json = if json.contains("</") {
+        json.replace("</", "<\\/")
+    } else {
+        json
+    };
+    format!("window.AIMSBOOK_SEARCH={json};\n")
 }
 
 /// The distinct terms of lower-case text, separated by spaces, in order of first occurrence.
@@ -277,10 +272,10 @@ mod tests {
     fn postings_are_delta_encoded() {
         let page = |t: &str| SearchPage {
             url: "u".into(),
-            kind: "k".into(),
-            id: "i".into(),
-            title: "t".into(),
-            snippet: "s".into(),
+            kind: "k",
+            id: "i",
+            title: "t",
+            snippet: "s",
             text: t.into(),
             body: "",
         };

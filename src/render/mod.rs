@@ -305,10 +305,10 @@ fn write_search_and_exports(ctx: &pages::Shared, out: &Path, opts: &RenderOption
             }
             SearchPage {
                 url: doc_href(d),
-                kind: type_label(&d.doc_type).to_string(),
-                id: d.id.clone(),
-                title: d.title.clone(),
-                snippet: d.summary.clone().unwrap_or_else(|| body.snippet.clone()),
+                kind: type_label(&d.doc_type),
+                id: &d.id,
+                title: &d.title,
+                snippet: d.summary.as_deref().unwrap_or(&body.snippet),
                 text: text.to_lowercase(),
                 body: &body.text,
             }
@@ -317,10 +317,10 @@ fn write_search_and_exports(ctx: &pages::Shared, out: &Path, opts: &RenderOption
     for c in &aims.catalog.clauses {
         entries.push(SearchPage {
             url: clause_href(&c.id),
-            kind: "Clause".into(),
-            id: c.id.clone(),
-            title: c.title.clone(),
-            snippet: c.summary.clone(),
+            kind: "Clause",
+            id: &c.id,
+            title: &c.title,
+            snippet: &c.summary,
             text: format!("{} {} {}", c.id, c.title, c.summary).to_lowercase(),
             body: "",
         });
@@ -332,10 +332,10 @@ fn write_search_and_exports(ctx: &pages::Shared, out: &Path, opts: &RenderOption
             .unwrap_or_default();
         entries.push(SearchPage {
             url: control_href(&c.id),
-            kind: "Control".into(),
-            id: c.id.clone(),
-            title: c.title.clone(),
-            snippet: c.summary.clone(),
+            kind: "Control",
+            id: &c.id,
+            title: &c.title,
+            snippet: &c.summary,
             text: format!("{} iso42001:{} {} {} {just}", c.id, c.id, c.title, c.summary).to_lowercase(),
             body: "",
         });
@@ -344,10 +344,10 @@ fn write_search_and_exports(ctx: &pages::Shared, out: &Path, opts: &RenderOption
         for c in &fw.controls {
             entries.push(SearchPage {
                 url: framework_href(&fw.prefix, &c.id),
-                kind: fw.name.clone(),
-                id: c.id.clone(),
-                title: c.title.clone(),
-                snippet: c.summary.clone(),
+                kind: &fw.name,
+                id: &c.id,
+                title: &c.title,
+                snippet: &c.summary,
                 text: format!("{} {}:{} {} {}", c.id, fw.prefix, c.id, c.title, c.summary).to_lowercase(),
                 body: "",
             });
