@@ -136,11 +136,7 @@ fn clause_coverage(aims: &Aims, out: &mut Vec<Diagnostic>) {
         if !is_leaf {
             continue;
         }
-        let live: Vec<usize> = aims.clause_docs[i]
-            .iter()
-            .copied()
-            .filter(|&d| aims.docs[d].status.as_deref() != Some("retired"))
-            .collect();
+        let live = &aims.live_clause_docs[i];
         if live.is_empty() {
             out.push(
                 Diagnostic::warning(

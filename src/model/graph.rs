@@ -51,7 +51,9 @@ pub struct Aims {
     /// order); risks and systems that name a control are in `control_risks` / `control_systems`.
     pub clause_docs: Vec<Vec<usize>>,
     pub control_docs: Vec<Vec<usize>>,
-    /// `control_docs` without retired documents: what actually implements each control now.
+    /// `clause_docs` and `control_docs` without retired documents: what addresses each clause
+    /// and implements each control now.
+    pub live_clause_docs: Vec<Vec<usize>>,
     pub live_control_docs: Vec<Vec<usize>>,
     /// Per other framework and control: documents that cite it directly.
     pub fw_control_docs: Vec<Vec<Vec<usize>>>,
@@ -351,15 +353,19 @@ impl Aims {
         let backlinks: Vec<Vec<usize>> = backlinks.into_iter().map(sorted_unique).collect();
         let clause_docs: Vec<Vec<usize>> = clause_docs.into_iter().map(sorted_unique).collect();
         let control_docs: Vec<Vec<usize>> = control_docs.into_iter().map(sorted_unique).collect();
-        let live_control_docs: Vec<Vec<usize>> = control_docs
-            .iter()
-            .map(|v| {
-                v.iter()
-                    .copied()
-                    .filter(|&d| docs[d].status.as_deref() != Some("retired"))
-                    .collect()
-            })
-            .collect();
+        let live = |lists: &[Vec<usize>]| -> Vec<Vec<usize>> {
+            lists
+                .iter()
+                .map(|v| {
+                    v.iter()
+                        .copied()
+                        .filter(|&d| docs[d].status.as_deref() != Some("retired"))
+                        .collect()
+                })
+                .collect()
+        };
+        let live_clause_docs = live(&clause_docs);
+        let live_control_docs = live(&control_docs);
 
         // Chains: system → risks (either side may name the other) and impact assessments.
         let mut system_risks: Vec<Vec<usize>> = vec![Vec::new(); n];
@@ -474,6 +480,7 @@ impl Aims {
             backlinks,
             clause_docs,
             control_docs,
+            live_clause_docs,
             live_control_docs,
             fw_control_docs: fw_control_docs
                 .into_iter()

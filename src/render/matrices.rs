@@ -69,11 +69,6 @@ fn leaf_clauses(s: &Shared) -> Vec<usize> {
         .collect()
 }
 
-fn live(s: &Shared, docs: &[usize]) -> bool {
-    docs.iter()
-        .any(|&d| s.aims.docs[d].status.as_deref() != Some("retired"))
-}
-
 pub fn dashboard(s: &Shared) -> impl Serialize {
     let aims = s.aims;
     let mut by_type: Vec<Count> = crate::model::fields::TYPES
@@ -106,7 +101,7 @@ pub fn dashboard(s: &Shared) -> impl Serialize {
     let leaves = leaf_clauses(s);
     let clause_gaps: Vec<CatalogLink> = leaves
         .iter()
-        .filter(|&&c| !live(s, &aims.clause_docs[c]))
+        .filter(|&&c| aims.live_clause_docs[c].is_empty())
         .map(|&c| s.clause_link(c))
         .collect();
     let rows: Vec<_> = (0..aims.catalog.iso.controls.len())
@@ -301,11 +296,7 @@ pub fn clauses(s: &Shared) -> impl Serialize {
         .map(|(i, c)| {
             let docs = &aims.clause_docs[i];
             let is_leaf = leaves.contains(&i);
-            let live_docs: Vec<usize> = docs
-                .iter()
-                .copied()
-                .filter(|&d| aims.docs[d].status.as_deref() != Some("retired"))
-                .collect();
+            let live_docs = &aims.live_clause_docs[i];
             let state = if !is_leaf && live_docs.is_empty() {
                 "group"
             } else if live_docs.is_empty() {
