@@ -24,6 +24,29 @@ pub struct Config {
     /// register file name (relative to `registers/`) → document type
     pub registers: BTreeMap<String, String>,
     pub include_confidential: bool,
+    /// The organisation's risk criteria (clause 6.1.1): scales and level thresholds.
+    pub risk: RiskCriteria,
+}
+
+/// How the organisation scores and grades risks: likelihood and impact on 1..=scale, and the
+/// lowest score (likelihood × impact) of each level.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RiskCriteria {
+    pub scale: i64,
+    pub low: i64,
+    pub medium: i64,
+    pub high: i64,
+}
+
+impl Default for RiskCriteria {
+    fn default() -> Self {
+        RiskCriteria {
+            scale: 5,
+            low: 4,
+            medium: 8,
+            high: 15,
+        }
+    }
 }
 
 impl Default for Config {
@@ -39,6 +62,7 @@ impl Default for Config {
             review_warning_days: 30,
             registers: BTreeMap::new(),
             include_confidential: false,
+            risk: RiskCriteria::default(),
         }
     }
 }
@@ -56,6 +80,16 @@ struct RawConfig {
     #[serde(default)]
     registers: BTreeMap<String, String>,
     bundle: Option<RawBundle>,
+    risk: Option<RawRisk>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawRisk {
+    scale: Option<i64>,
+    low: Option<i64>,
+    medium: Option<i64>,
+    high: Option<i64>,
 }
 
 #[derive(Deserialize)]
@@ -97,6 +131,43 @@ pub fn parse(text: &str) -> (Config, Vec<Diagnostic>) {
     }
     config.registers = raw.registers;
     config.include_confidential = raw.bundle.and_then(|b| b.include_confidential).unwrap_or(false);
+    if let Some(r) = raw.risk {
+        let scale = r.scale.unwrap_or(5);
+        let line = find_key_line(text, "scale").or_else(|| find_key_line(text, "high"));
+        if !(2..=10).contains(&scale) {
+            diags.push(
+                Diagnostic::error("AIMS070", CONFIG_FILE, format!("risk scale {scale} is out of range"))
+                    .at_line(line)
+                    .help("[risk] scale is the top of the likelihood and impact scales: 2 to 10 (5 for a 5×5 matrix)"),
+            );
+        } else {
+            // Thresholds not given scale with the matrix: the default 4/8/15 of 25.
+            let max = scale * scale;
+            let default = |n: i64| ((n * max) as f64 / 25.0).round().max(1.0) as i64;
+            let criteria = RiskCriteria {
+                scale,
+                low: r.low.unwrap_or_else(|| default(4)),
+                medium: r.medium.unwrap_or_else(|| default(8)),
+                high: r.high.unwrap_or_else(|| default(15)),
+            };
+            if 1 <= criteria.low && criteria.low <= criteria.medium && criteria.medium <= criteria.high && criteria.high <= max {
+                config.risk = criteria;
+            } else {
+                diags.push(
+                    Diagnostic::error(
+                        "AIMS070",
+                        CONFIG_FILE,
+                        format!(
+                            "risk levels low {} ≤ medium {} ≤ high {} must rise within 1–{max}",
+                            criteria.low, criteria.medium, criteria.high
+                        ),
+                    )
+                    .at_line(line)
+                    .help("each level is the lowest likelihood × impact score that counts as that level, e.g. low = 4, medium = 8, high = 15 on a 5×5 scale"),
+                );
+            }
+        }
+    }
     if let Some(value) = raw.build_date {
         let line = find_key_line(text, "build_date");
         let parsed = match &value {
@@ -171,6 +242,22 @@ mod tests {
     fn syntax_error_has_position() {
         let (_, d) = parse("title = \"x\"\noutput = \n");
         assert_eq!(d[0].code, "AIMS070");
+        assert_eq!(d[0].line, Some(2));
+    }
+
+    #[test]
+    fn risk_criteria() {
+        let (c, d) = parse("");
+        assert!(d.is_empty());
+        assert_eq!(c.risk, RiskCriteria::default());
+        let (c, d) = parse("[risk]\nscale = 4\nhigh = 12\n");
+        assert!(d.is_empty(), "{d:?}");
+        assert_eq!((c.risk.scale, c.risk.high), (4, 12));
+        assert!(c.risk.low <= c.risk.medium);
+        let (c, d) = parse("[risk]\nmedium = 20\nhigh = 10\n");
+        assert_eq!(d[0].code, "AIMS070");
+        assert_eq!(c.risk, RiskCriteria::default());
+        let (_, d) = parse("[risk]\nscale = 50\n");
         assert_eq!(d[0].line, Some(2));
     }
 

@@ -10,6 +10,9 @@ use super::{Area, Catalog, Control, Framework, Objective};
 use crate::config::{Config, CONFIG_FILE};
 use crate::diagnostic::{suggest, Diagnostic};
 
+/// The prefix of the built-in EU AI Act catalog.
+pub const EU_AI_ACT: &str = "eu-ai-act";
+
 /// Relationships between mapped controls, as NIST OLIR names them.
 pub const RELATIONSHIPS: &[&str] = &["equivalent", "subset", "superset", "intersects", "related"];
 
@@ -28,16 +31,44 @@ pub struct Mapping {
     pub to: Item,
     pub relationship: String,
     pub note: String,
+    /// Where the mapping comes from: a public mapping document, "our own analysis", or the
+    /// organisation's file.
+    pub basis: String,
     /// Whether the mapping is the project's informative one or the organisation's own.
     pub user: bool,
 }
 
+impl Mapping {
+    /// Whether evidence of one side may be shown as inferred evidence of the other. A `related`
+    /// mapping is a pointer for the reader, too weak to carry evidence.
+    pub fn carries_evidence(&self) -> bool {
+        self.relationship != "related"
+    }
+}
+
+/// One row of the EU AI Act's obligations by operator role and case (eu-ai-act.yaml).
 #[derive(Debug, Clone, Deserialize)]
-pub struct Tier {
-    pub tier: String,
-    pub articles: Vec<String>,
+#[serde(deny_unknown_fields)]
+pub struct ObligationRule {
+    /// The organisation's roles this binds (`all` for every role).
+    pub roles: Vec<String>,
+    /// The case: any, prohibited, high, high-annex-i, transparency-provider,
+    /// transparency-deployer, gpai-model, systemic-risk.
+    pub when: String,
+    /// A further fact the rule depends on: annex-iii-5, annex-iii-not-2, public-authority.
     #[serde(default)]
-    pub note: String,
+    pub condition: Option<String>,
+    pub articles: Vec<String>,
+    /// The Regulation's paragraph the rule rests on.
+    pub basis: String,
+}
+
+/// What the EU AI Act catalog adds beyond its articles.
+#[derive(Debug, Clone, Default)]
+pub struct EuRules {
+    pub obligations: Vec<ObligationRule>,
+    /// Articles shown as context (definitions, classification rules, penalties…), never gaps.
+    pub context: Vec<String>,
 }
 
 #[derive(Deserialize)]
@@ -48,7 +79,9 @@ struct RawBuiltin {
     version: String,
     areas: Vec<Area>,
     #[serde(default)]
-    tiers: Vec<Tier>,
+    obligations: Vec<ObligationRule>,
+    #[serde(default)]
+    context: Vec<String>,
 }
 
 #[derive(Deserialize)]
@@ -60,6 +93,9 @@ struct RawCrosswalk {
     #[serde(default)]
     #[allow(dead_code)]
     source: String,
+    /// The basis of every mapping that does not name its own.
+    #[serde(default)]
+    basis: String,
     #[serde(default)]
     mappings: Vec<RawMapping>,
 }
@@ -72,6 +108,8 @@ struct RawMapping {
     relationship: String,
     #[serde(default)]
     note: String,
+    #[serde(default)]
+    basis: Option<String>,
 }
 
 /// A framework file written by the organisation (see docs/frameworks.md).
@@ -115,8 +153,8 @@ pub const BUILTIN: &[(&str, &str)] = &[
 ];
 
 /// The built-in catalogs other than ISO/IEC 42001, parsed once per process.
-pub fn builtin_frameworks() -> &'static [(Framework, Vec<Tier>)] {
-    static CELL: std::sync::OnceLock<Vec<(Framework, Vec<Tier>)>> = std::sync::OnceLock::new();
+pub fn builtin_frameworks() -> &'static [(Framework, EuRules)] {
+    static CELL: std::sync::OnceLock<Vec<(Framework, EuRules)>> = std::sync::OnceLock::new();
     CELL.get_or_init(|| {
         BUILTIN
             .iter()
@@ -125,7 +163,10 @@ pub fn builtin_frameworks() -> &'static [(Framework, Vec<Tier>)] {
                 let raw: RawBuiltin = serde_yaml_ng::from_str(text).expect("built-in framework catalog parses");
                 (
                     Framework::from_areas(raw.prefix, raw.name, raw.version, raw.areas, true),
-                    raw.tiers,
+                    EuRules {
+                        obligations: raw.obligations,
+                        context: raw.context,
+                    },
                 )
             })
             .collect()
@@ -137,7 +178,14 @@ fn builtin_crosswalk() -> &'static [RawMapping] {
     CELL.get_or_init(|| {
         let raw: RawCrosswalk =
             serde_yaml_ng::from_str(include_str!("crosswalk.yaml")).expect("built-in crosswalk parses");
+        let basis = raw.basis;
         raw.mappings
+            .into_iter()
+            .map(|mut m| {
+                m.basis = m.basis.or_else(|| Some(basis.clone()));
+                m
+            })
+            .collect()
     })
 }
 
@@ -160,10 +208,10 @@ impl Catalog {
     pub fn with_frameworks(mut self, config: &Config, user_files: &[(String, Arc<str>)]) -> (Catalog, Vec<Diagnostic>) {
         let enabled = &config.frameworks;
         let mut diags = Vec::new();
-        for (fw, tiers) in builtin_frameworks() {
+        for (fw, rules) in builtin_frameworks() {
             if enabled.iter().any(|e| e == &fw.prefix) {
-                if fw.prefix == "eu-ai-act" {
-                    self.eu_tiers = tiers.clone();
+                if fw.prefix == EU_AI_ACT {
+                    self.eu = rules.clone();
                 }
                 self.frameworks.push(fw.clone());
             }
@@ -336,6 +384,7 @@ impl Catalog {
                     to,
                     relationship: m.relationship.clone(),
                     note: m.note.clone(),
+                    basis: m.basis.clone().unwrap_or_default(),
                     user: false,
                 });
             }
@@ -385,6 +434,7 @@ impl Catalog {
                 to,
                 relationship: m.relationship,
                 note: m.note,
+                basis: m.basis.unwrap_or_else(|| format!("the organisation's own mapping ({rel})")),
                 user: true,
             };
             match index.get(&(from, to)) {
@@ -461,11 +511,20 @@ mod tests {
         assert_eq!(nist.areas.len(), 4);
         assert_eq!(nist.areas.iter().map(|a| a.objectives.len()).sum::<usize>(), 19);
         assert_eq!(nist.controls.len(), 72);
-        let (eu, tiers) = fws.iter().find(|(f, _)| f.prefix == "eu-ai-act").unwrap();
+        let (eu, rules) = fws.iter().find(|(f, _)| f.prefix == "eu-ai-act").unwrap();
         assert_eq!(eu.control("Art.9").unwrap().title, "Risk management system");
-        assert!(tiers
-            .iter()
-            .any(|t| t.tier == "high" && t.articles.contains(&"Art.14".to_string())));
+        assert!(rules.obligations.iter().any(|o| o.roles == ["provider"]
+            && o.when == "high"
+            && o.articles.contains(&"Art.14".to_string())));
+        for rule in &rules.obligations {
+            assert!(!rule.basis.is_empty());
+            for a in &rule.articles {
+                assert!(eu.control(a).is_some(), "obligation names {a}, which the catalog has");
+            }
+        }
+        for a in &rules.context {
+            assert!(eu.control(a).is_some(), "context article {a} is in the catalog");
+        }
     }
 
     #[test]

@@ -123,8 +123,8 @@ pub struct Catalog {
     pub iso: Framework,
     pub frameworks: Vec<Framework>,
     pub crosswalk: Vec<frameworks::Mapping>,
-    /// EU AI Act risk tiers and the articles that follow from each (when the Act is enabled).
-    pub eu_tiers: Vec<frameworks::Tier>,
+    /// The EU AI Act's obligations by role and case, and its context articles (when enabled).
+    pub eu: frameworks::EuRules,
     /// Prefixes of user framework files that failed to load, with the file.
     pub broken: Vec<(String, String)>,
 }
@@ -150,7 +150,7 @@ impl Catalog {
                 ),
                 frameworks: Vec::new(),
                 crosswalk: Vec::new(),
-                eu_tiers: Vec::new(),
+                eu: frameworks::EuRules::default(),
                 broken: Vec::new(),
             }
         })

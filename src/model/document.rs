@@ -5,6 +5,7 @@ use serde_yaml_ng::{Mapping, Value};
 use time::Date;
 
 use super::fields::{self, Interval};
+use super::kinds::{Art50Case, DocType, EuCategory, HighRiskBasis, Role, SoaStatus, Status};
 use super::refs::BodyRef;
 use crate::diagnostic::{suggest, Diagnostic};
 use crate::source::Record;
@@ -20,10 +21,17 @@ pub struct Mention {
 
 #[derive(Debug, Clone, Default)]
 pub struct SystemFields {
-    pub roles: Vec<String>,
+    /// The organisation's roles for the system in the EU AI Act's terms.
+    pub roles: Vec<Role>,
     pub lifecycle_stage: Option<String>,
-    pub eu_ai_act_category: Option<String>,
+    pub eu_ai_act_category: Option<EuCategory>,
+    /// The Art 50 cases that apply, with any category.
+    pub transparency: Vec<Art50Case>,
+    pub high_risk_basis: Option<HighRiskBasis>,
     pub annex_iii_area: Option<i64>,
+    /// The organisation provides a general-purpose AI model with this system (Chapter V).
+    pub gpai_model: bool,
+    pub systemic_risk: bool,
     pub purpose: Option<String>,
     pub supplier: Option<String>,
     pub data_categories: Vec<String>,
@@ -40,21 +48,14 @@ pub struct RiskFields {
     pub risk_owner: Option<String>,
 }
 
-impl RiskFields {
-    pub fn inherent(&self) -> Option<i64> {
-        Some(self.likelihood? * self.impact?)
-    }
-    pub fn residual(&self) -> Option<i64> {
-        Some(self.residual_likelihood? * self.residual_impact?)
-    }
-}
-
 #[derive(Debug, Clone)]
 pub struct SoaEntry {
     pub control: Mention,
     pub applicable: Option<bool>,
     pub justification: Option<String>,
-    pub status: Option<String>,
+    pub status: Option<SoaStatus>,
+    /// When a partial or planned control is to be implemented.
+    pub target: Option<Date>,
 }
 
 /// What each type carries beyond the common keys.
@@ -89,13 +90,13 @@ pub enum Details {
 pub struct Document {
     pub id: String,
     pub title: String,
-    pub doc_type: String,
+    pub doc_type: DocType,
     /// Source file, relative to the repository root.
     pub file: String,
     /// The register row's line, for register entities.
     pub row_line: Option<usize>,
     pub id_position: (Option<usize>, Option<usize>),
-    pub status: Option<String>,
+    pub status: Option<Status>,
     pub version: Option<String>,
     pub owner: Option<String>,
     pub approved_by: Option<String>,
@@ -123,6 +124,27 @@ impl Document {
         self.row_line.is_some()
     }
 
+    /// Retired documents are kept for the record and left out of every count.
+    pub fn is_retired(&self) -> bool {
+        self.status == Some(Status::Retired)
+    }
+
+    /// Draft or in review: written, not yet the organisation's position.
+    pub fn is_draft(&self) -> bool {
+        matches!(self.status, Some(Status::Draft | Status::Review))
+    }
+
+    /// Whether the document stands as evidence now: live (not retired) and not a draft or in
+    /// review. A document with no `status` has no approval workflow and stands as written.
+    pub fn is_live_evidence(&self) -> bool {
+        !self.is_retired() && !self.is_draft()
+    }
+
+    /// The line to point a finding about the whole document at.
+    pub fn line(&self) -> Option<usize> {
+        self.row_line.or(self.id_position.0)
+    }
+
     /// When the next review is due: `next_review`, else `approved_on` plus `review_interval`.
     pub fn review_due(&self) -> Option<Date> {
         self.next_review
@@ -148,6 +170,8 @@ impl Document {
 struct Reader<'a> {
     record: &'a Record,
     diags: Vec<Diagnostic>,
+    /// The top of the likelihood and impact scales (the organisation's risk criteria).
+    scale: i64,
 }
 
 impl<'a> Reader<'a> {
@@ -219,6 +243,112 @@ impl<'a> Reader<'a> {
         }
     }
 
+    fn boolean(&mut self, key: &str) -> bool {
+        match self.get(key) {
+            None => false,
+            Some(Value::Bool(b)) => *b,
+            Some(Value::String(s)) if matches!(s.trim(), "true" | "yes") => true,
+            Some(Value::String(s)) if matches!(s.trim(), "false" | "no" | "") => false,
+            Some(v) => {
+                let written = scalar_text(v);
+                self.err(
+                    "AIMS013",
+                    key,
+                    Some(&written),
+                    format!("`{key}` must be true or false"),
+                    format!("write `{key}: true` or `{key}: false`"),
+                );
+                false
+            }
+        }
+    }
+
+    /// An enumerated list whose older words still read, with a warning naming the new word.
+    fn roles(&mut self) -> Vec<Role> {
+        let mut out = Vec::new();
+        for m in self.list("role") {
+            if let Some(role) = Role::parse(&m.text) {
+                out.push(role);
+            } else if let Some((_, role)) = Role::LEGACY.iter().find(|(w, _)| *w == m.text) {
+                out.push(*role);
+                self.warn_at(
+                    "AIMS017",
+                    &m,
+                    format!("role `{}` is read as `{role}`", m.text),
+                    format!("write `{role}`: the EU AI Act's word for this role (Art 3)"),
+                );
+            } else {
+                let help = match suggest(&m.text, Role::NAMES.iter().copied()) {
+                    Some(s) => format!("did you mean `{s}`? roles: {}", Role::NAMES.join(", ")),
+                    None => format!("roles: {}", Role::NAMES.join(", ")),
+                };
+                let text = m.text.clone();
+                self.err("AIMS014", "role", Some(&text), format!("`{text}` is not a valid role"), help);
+            }
+        }
+        out.sort();
+        out.dedup();
+        out
+    }
+
+    fn warn_at(&mut self, code: &'static str, m: &Mention, msg: String, help: String) {
+        let mut d = Diagnostic::warning(code, self.record.file.clone(), msg)
+            .help(help)
+            .span(m.text.chars().count());
+        d.line = m.line;
+        d.column = m.column;
+        self.diags.push(d);
+    }
+
+    /// The EU AI Act classification; the older tier words are read with a warning.
+    fn eu_category(&mut self) -> Option<EuCategory> {
+        let v = self.text("eu_ai_act_category")?;
+        if let Some(c) = EuCategory::parse(&v) {
+            return Some(c);
+        }
+        let (line, column) = self.record.locate("eu_ai_act_category", Some(&v));
+        let m = Mention {
+            text: v.clone(),
+            line,
+            column,
+        };
+        match v.as_str() {
+            "unacceptable" => Some(EuCategory::Prohibited),
+            "transparency" => {
+                self.warn_at(
+                    "AIMS017",
+                    &m,
+                    "`transparency` is not a classification; read as `minimal`".into(),
+                    "set the category (prohibited, high or minimal) and list the Art 50 cases under `eu_ai_act_transparency`, e.g. [interaction]".into(),
+                );
+                Some(EuCategory::Minimal)
+            }
+            "gpai" => {
+                self.warn_at(
+                    "AIMS017",
+                    &m,
+                    "`gpai` is not a classification of a system; no category read".into(),
+                    "Chapter V binds the provider of a general-purpose AI model: set `gpai_model: true` only if the organisation provides the model, and classify the system as prohibited, high or minimal".into(),
+                );
+                None
+            }
+            _ => {
+                let help = match suggest(&v.to_ascii_lowercase(), EuCategory::NAMES.iter().copied()) {
+                    Some(s) => format!("did you mean `{s}`? allowed values: {}", EuCategory::NAMES.join(", ")),
+                    None => format!("allowed values: {}", EuCategory::NAMES.join(", ")),
+                };
+                self.err(
+                    "AIMS014",
+                    "eu_ai_act_category",
+                    Some(&v),
+                    format!("`{v}` is not a valid eu_ai_act_category"),
+                    help,
+                );
+                None
+            }
+        }
+    }
+
     fn score(&mut self, key: &str) -> Option<i64> {
         let value = self.get(key)?;
         let n = match value {
@@ -245,26 +375,22 @@ impl<'a> Reader<'a> {
             _ => None,
         };
         let written = scalar_text(value);
+        let max = self.scale;
+        let allowed = format!("allowed values: 1–{max} (1 = rare/negligible, {max} = almost certain/severe; the scale is set by [risk] scale in aims.toml)");
         match n {
-            Some(n) if (1..=5).contains(&n) => Some(n),
+            Some(n) if (1..=max).contains(&n) => Some(n),
             Some(_) => {
                 self.err(
                     "AIMS015",
                     key,
                     Some(&written),
                     format!("{key} {written} is out of range"),
-                    "allowed values: 1–5 (1 = rare/negligible, 5 = almost certain/severe)".into(),
+                    allowed,
                 );
                 None
             }
             None => {
-                self.err(
-                    "AIMS014",
-                    key,
-                    Some(&written),
-                    format!("`{written}` is not a valid {key}"),
-                    "allowed values: 1–5 (1 = rare/negligible, 5 = almost certain/severe)".into(),
-                );
+                self.err("AIMS014", key, Some(&written), format!("`{written}` is not a valid {key}"), allowed);
                 None
             }
         }
@@ -364,11 +490,12 @@ pub fn scalar_text(v: &Value) -> String {
 }
 
 /// Builds a typed document from a raw record. Returns `None` when id, title or type is missing
-/// or unusable; the diagnostics say why.
-pub fn from_record(record: &Record) -> (Option<Document>, Vec<Diagnostic>) {
+/// or unusable; the diagnostics say why. `scale` is the top of the risk scales.
+pub fn from_record(record: &Record, scale: i64) -> (Option<Document>, Vec<Diagnostic>) {
     let mut r = Reader {
         record,
         diags: Vec::new(),
+        scale,
     };
     let id = r.text("id");
     let title = r.text("title");
@@ -392,7 +519,7 @@ pub fn from_record(record: &Record) -> (Option<Document>, Vec<Diagnostic>) {
     }
     let doc_type = doc_type.filter(|t| !t.is_empty()).map(|t| t.to_ascii_lowercase());
     if let Some(t) = &doc_type {
-        if !fields::TYPES.contains(&t.as_str()) {
+        if DocType::parse(t).is_none() {
             let help = match suggest(t, fields::TYPES.iter().copied()) {
                 Some(s) => format!("did you mean `{s}`? types: {}", fields::TYPES.join(", ")),
                 None => format!("types: {}", fields::TYPES.join(", ")),
@@ -408,12 +535,14 @@ pub fn from_record(record: &Record) -> (Option<Document>, Vec<Diagnostic>) {
             return (None, r.diags);
         }
     }
-    let (Some(id), Some(title), Some(doc_type)) =
-        (id.filter(|s| !s.is_empty()), title.filter(|s| !s.is_empty()), doc_type)
-    else {
+    let (Some(id), Some(title), Some(doc_type)) = (
+        id.filter(|s| !s.is_empty()),
+        title.filter(|s| !s.is_empty()),
+        doc_type.as_deref().and_then(DocType::parse),
+    ) else {
         return (None, r.diags);
     };
-    check_unknown_keys(&mut r, &doc_type, &record.fields);
+    check_unknown_keys(&mut r, doc_type.as_str(), &record.fields);
 
     let review_interval = match r.text("review_interval") {
         Some(s) => match fields::parse_interval(&s) {
@@ -431,11 +560,19 @@ pub fn from_record(record: &Record) -> (Option<Document>, Vec<Diagnostic>) {
         },
         None => None,
     };
-    let details = match doc_type.as_str() {
-        "system" => Details::System(SystemFields {
-            roles: r.enum_list("role"),
+    let details = match doc_type {
+        DocType::System => Details::System(SystemFields {
+            roles: r.roles(),
             lifecycle_stage: r.enumerated("lifecycle_stage"),
-            eu_ai_act_category: r.enumerated("eu_ai_act_category"),
+            eu_ai_act_category: r.eu_category(),
+            transparency: r
+                .enum_list("eu_ai_act_transparency")
+                .iter()
+                .filter_map(|c| Art50Case::parse(c))
+                .collect(),
+            high_risk_basis: r.enumerated("high_risk_basis").and_then(|b| HighRiskBasis::parse(&b)),
+            gpai_model: r.boolean("gpai_model"),
+            systemic_risk: r.boolean("systemic_risk"),
             annex_iii_area: match r.get("annex_iii_area").map(scalar_text) {
                 None => None,
                 Some(s) => match s.parse::<i64>() {
@@ -457,7 +594,7 @@ pub fn from_record(record: &Record) -> (Option<Document>, Vec<Diagnostic>) {
             data_categories: r.strings("data_categories"),
             human_oversight: r.text("human_oversight"),
         }),
-        "risk" => Details::Risk(RiskFields {
+        DocType::Risk => Details::Risk(RiskFields {
             likelihood: r.score("likelihood"),
             impact: r.score("impact"),
             residual_likelihood: r.score("residual_likelihood"),
@@ -465,32 +602,32 @@ pub fn from_record(record: &Record) -> (Option<Document>, Vec<Diagnostic>) {
             treatment: r.enumerated("treatment"),
             risk_owner: r.text("risk_owner"),
         }),
-        "impact-assessment" => Details::ImpactAssessment {
+        DocType::ImpactAssessment => Details::ImpactAssessment {
             assessed_on: r.date("assessed_on"),
             affected: r.enum_list("affected"),
         },
-        "objective" => Details::Objective {
+        DocType::Objective => Details::Objective {
             target: r.text("target"),
             measure: r.text("measure"),
             due: r.date("due"),
         },
-        "audit" | "management-review" | "record" | "evidence" => Details::Record {
+        DocType::Audit | DocType::ManagementReview | DocType::Record | DocType::Evidence => Details::Record {
             held_on: r.date("held_on"),
             findings: r.strings("findings"),
         },
-        "nonconformity" => Details::Nonconformity {
+        DocType::Nonconformity => Details::Nonconformity {
             raised_on: r.date("raised_on"),
             due: r.date("due"),
             closed_on: r.date("closed_on"),
         },
-        "soa" => Details::Soa(read_soa(&mut r)),
-        _ => Details::None,
+        DocType::Soa => Details::Soa(read_soa(&mut r)),
+        DocType::Policy | DocType::Procedure | DocType::Standard | DocType::Plan => Details::None,
     };
     let doc = Document {
         id_position: record.locate("id", None),
         row_line: record.row_line(),
         file: record.file.clone(),
-        status: r.enumerated("status"),
+        status: r.enumerated("status").and_then(|s| Status::parse(&s)),
         version: r.text("version"),
         owner: r.text("owner"),
         approved_by: r.text("approved_by"),
@@ -580,6 +717,7 @@ fn read_soa(r: &mut Reader) -> Vec<SoaEntry> {
             applicable: None,
             justification: None,
             status: None,
+            target: None,
         };
         match v {
             Value::Mapping(m) => {
@@ -600,10 +738,23 @@ fn read_soa(r: &mut Reader) -> Vec<SoaEntry> {
                             ),
                         },
                         "justification" => entry.justification = Some(scalar_text(ev)).filter(|s| !s.is_empty()),
+                        "target" => {
+                            let s = scalar_text(ev);
+                            match fields::parse_date(&s) {
+                                Some(d) => entry.target = Some(d),
+                                None => r.err(
+                                    "AIMS016",
+                                    "applicability",
+                                    Some(&control_id),
+                                    format!("target `{s}` of {control_id} is not a date"),
+                                    "write dates as YYYY-MM-DD, e.g. target: 2027-03-31".into(),
+                                ),
+                            }
+                        }
                         "status" => {
                             let s = scalar_text(ev);
-                            if fields::SOA_STATUSES.contains(&s.as_str()) {
-                                entry.status = Some(s);
+                            if let Some(st) = SoaStatus::parse(&s) {
+                                entry.status = Some(st);
                             } else {
                                 r.err(
                                     "AIMS014",
@@ -615,9 +766,9 @@ fn read_soa(r: &mut Reader) -> Vec<SoaEntry> {
                             }
                         }
                         other => {
-                            let help = match suggest(other, ["applicable", "justification", "status"]) {
+                            let help = match suggest(other, ["applicable", "justification", "status", "target"]) {
                                 Some(s) => format!("did you mean `{s}`?"),
-                                None => "an entry has applicable, justification and status".into(),
+                                None => "an entry has applicable, justification, status and target".into(),
                             };
                             r.err(
                                 "AIMS012",

@@ -3,22 +3,7 @@
 
 use time::{Date, Month};
 
-pub const TYPES: &[&str] = &[
-    "policy",
-    "procedure",
-    "standard",
-    "plan",
-    "system",
-    "risk",
-    "impact-assessment",
-    "objective",
-    "audit",
-    "management-review",
-    "record",
-    "evidence",
-    "nonconformity",
-    "soa",
-];
+pub const TYPES: &[&str] = super::kinds::DocType::NAMES;
 
 pub const COMMON_KEYS: &[&str] = &[
     "id",
@@ -49,7 +34,11 @@ pub fn type_keys(doc_type: &str) -> &'static [&'static str] {
             "role",
             "lifecycle_stage",
             "eu_ai_act_category",
+            "eu_ai_act_transparency",
+            "high_risk_basis",
             "annex_iii_area",
+            "gpai_model",
+            "systemic_risk",
             "purpose",
             "supplier",
             "data_categories",
@@ -72,9 +61,9 @@ pub fn type_keys(doc_type: &str) -> &'static [&'static str] {
     }
 }
 
-pub const STATUSES: &[&str] = &["draft", "review", "approved", "retired"];
+pub const STATUSES: &[&str] = super::kinds::Status::NAMES;
 pub const CLASSIFICATIONS: &[&str] = &["public", "internal", "confidential"];
-pub const ROLES: &[&str] = &["developer", "provider", "user"];
+pub const ROLES: &[&str] = super::kinds::Role::NAMES;
 pub const LIFECYCLE_STAGES: &[&str] = &[
     "inception",
     "design",
@@ -84,10 +73,10 @@ pub const LIFECYCLE_STAGES: &[&str] = &[
     "operation",
     "retirement",
 ];
-pub const EU_AI_ACT_CATEGORIES: &[&str] = &["unacceptable", "high", "transparency", "minimal", "gpai"];
+pub const EU_AI_ACT_CATEGORIES: &[&str] = super::kinds::EuCategory::NAMES;
 pub const TREATMENTS: &[&str] = &["mitigate", "accept", "transfer", "avoid"];
 pub const AFFECTED: &[&str] = &["individuals", "groups", "society"];
-pub const SOA_STATUSES: &[&str] = &["implemented", "partial", "planned", "not-implemented"];
+pub const SOA_STATUSES: &[&str] = super::kinds::SoaStatus::NAMES;
 
 /// Allowed values of an enumerated key, if it is one.
 pub fn enum_values(key: &str) -> Option<&'static [&'static str]> {
@@ -97,6 +86,8 @@ pub fn enum_values(key: &str) -> Option<&'static [&'static str]> {
         "role" => ROLES,
         "lifecycle_stage" => LIFECYCLE_STAGES,
         "eu_ai_act_category" => EU_AI_ACT_CATEGORIES,
+        "eu_ai_act_transparency" => super::kinds::Art50Case::NAMES,
+        "high_risk_basis" => super::kinds::HighRiskBasis::NAMES,
         "treatment" => TREATMENTS,
         "affected" => AFFECTED,
         _ => return None,

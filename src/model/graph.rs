@@ -1,4 +1,6 @@
-//! Building the graph: one pass to index ids, one to resolve references, one to invert them.
+//! Building the graph in named passes: order and index ids, resolve every reference through one
+//! map, invert them (backlinks, clause and control citations), link the system → risk chains,
+//! read the Statement of Applicability; then derive the assessment (`assess`) from the result.
 
 use std::collections::BTreeSet;
 
@@ -8,18 +10,31 @@ use std::sync::Arc;
 
 use time::Date;
 
+use super::assess::Assessment;
 use super::document::{Document, Mention};
+use super::kinds::{DocType, SoaStatus};
 use super::refs::{RefKind, Resolver, Target, Unresolved, Withheld};
 use crate::catalog::Catalog;
 use crate::config::Config;
 use crate::diagnostic::{suggest, Diagnostic};
 
-/// A control's row in the Statement of Applicability.
-#[derive(Debug, Clone, Default)]
+/// A control's row in the Statement of Applicability, as written.
+#[derive(Debug, Clone)]
 pub struct Applicability {
     pub applicable: Option<bool>,
     pub justification: Option<String>,
-    pub status: Option<String>,
+    pub status: Option<SoaStatus>,
+    pub target: Option<Date>,
+    /// Where the entry is written, for findings about it.
+    pub at: Mention,
+}
+
+/// An SoA entry for a control of another source: a namespaced framework control, or one of the
+/// organisation's own catalog. `control` is `(framework, control)` when the catalog knows it.
+#[derive(Debug, Clone)]
+pub struct OtherSoaEntry {
+    pub control: Option<(usize, usize)>,
+    pub entry: Applicability,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -47,30 +62,29 @@ pub struct Aims {
     pub related_of: Vec<Vec<usize>>,
     /// Documents that reference each document (body or frontmatter), sorted.
     pub backlinks: Vec<Vec<usize>>,
-    /// Documents addressing each clause / implementing or evidencing each control (catalog
-    /// order); risks and systems that name a control are in `control_risks` / `control_systems`.
+    /// Documents citing each clause, and documents of an evidencing type citing each control
+    /// (catalog order), retired ones included: the record. What counts is in `facts`.
     pub clause_docs: Vec<Vec<usize>>,
     pub control_docs: Vec<Vec<usize>>,
-    /// `clause_docs` and `control_docs` without retired documents: what addresses each clause
-    /// and implements each control now.
-    pub live_clause_docs: Vec<Vec<usize>>,
-    pub live_control_docs: Vec<Vec<usize>>,
-    /// Per other framework and control: documents that cite it directly.
+    /// Per other framework and control: documents of an evidencing type that cite it directly.
     pub fw_control_docs: Vec<Vec<Vec<usize>>>,
     /// Per document: the other frameworks' controls it cites.
     pub fw_controls_of: Vec<Vec<(usize, usize)>>,
-    /// Risks that name each control, and systems linked to each control (directly or via risks).
-    pub control_risks: Vec<Vec<usize>>,
-    pub control_systems: Vec<Vec<usize>>,
     /// For each system: its risks and impact assessments (empty for other documents).
     pub system_risks: Vec<Vec<usize>>,
     pub system_assessments: Vec<Vec<usize>>,
     /// For each risk: the systems it concerns (either side may name the other).
     pub risk_systems: Vec<Vec<usize>>,
+    /// Risks that name each control, and systems linked to each control (directly or via risks).
+    pub control_risks: Vec<Vec<usize>>,
+    pub control_systems: Vec<Vec<usize>>,
     pub soa: Vec<usize>,
     pub applicability: Vec<Option<Applicability>>,
+    pub soa_other: Vec<OtherSoaEntry>,
     /// Repository files (not documents) that documents link to: copied into the output.
     pub used_assets: BTreeSet<String>,
+    /// Every compliance fact, derived once from the above.
+    pub facts: Assessment,
 }
 
 fn sorted_unique(mut v: Vec<usize>) -> Vec<usize> {
@@ -79,8 +93,445 @@ fn sorted_unique(mut v: Vec<usize>) -> Vec<usize> {
     v
 }
 
+/// The documents in a stable order (file, row), and where each came from in the input.
+fn order_documents(docs: Vec<Arc<Document>>) -> (Vec<Arc<Document>>, Vec<usize>) {
+    let mut order: Vec<usize> = (0..docs.len()).collect();
+    order.sort_by(|&a, &b| (&docs[a].file, docs[a].row_line).cmp(&(&docs[b].file, docs[b].row_line)));
+    let sorted = order.iter().map(|&i| docs[i].clone()).collect();
+    (sorted, order)
+}
+
+/// Ids: the first occurrence wins; later ones are errors (also when only case differs, because
+/// ids become file names). Drops the documents that lose, with their `source` entries.
+fn index_ids(
+    docs: &mut Vec<Arc<Document>>,
+    source: &mut Vec<usize>,
+    diags: &mut Vec<Diagnostic>,
+) -> HashMap<String, usize> {
+    let mut by_id: HashMap<String, usize> = HashMap::new();
+    let mut by_lower: HashMap<String, usize> = HashMap::new();
+    let mut keep = vec![true; docs.len()];
+    for (i, d) in docs.iter().enumerate() {
+        if let Some(msg) = id_shape_problem(&d.id) {
+            diags.push(
+                Diagnostic::error("AIMS022", d.file.clone(), format!("id `{}` {msg}", shorten(&d.id)))
+                    .at_line(d.id_position.0)
+                    .help("ids start with a letter and use letters, digits, `-`, `_` and `.`, e.g. POL-001"),
+            );
+            keep[i] = false;
+            continue;
+        }
+        let lower = d.id.to_ascii_lowercase();
+        if let Some(&first) = by_id.get(&d.id) {
+            let f = &docs[first];
+            diags.push(
+                Diagnostic::error("AIMS020", d.file.clone(), format!("duplicate id `{}`", d.id))
+                    .at_line(d.id_position.0)
+                    .help(format!(
+                        "`{}` is already used by {}; give one of them a new id",
+                        d.id,
+                        place(f)
+                    )),
+            );
+            keep[i] = false;
+        } else if let Some(&first) = by_lower.get(&lower) {
+            let f = &docs[first];
+            diags.push(
+                Diagnostic::error(
+                    "AIMS021",
+                    d.file.clone(),
+                    format!("id `{}` differs from `{}` only in case", d.id, f.id),
+                )
+                .at_line(d.id_position.0)
+                .help(format!(
+                    "ids become file names, which clash on some systems; rename one ({})",
+                    place(f)
+                )),
+            );
+            keep[i] = false;
+        } else {
+            by_id.insert(d.id.clone(), i);
+            by_lower.insert(lower, i);
+        }
+    }
+    if keep.iter().any(|k| !k) {
+        let mut it = keep.iter();
+        docs.retain(|_| *it.next().unwrap_or(&true));
+        let mut it = keep.iter();
+        source.retain(|_| *it.next().unwrap_or(&true));
+        by_id = docs.iter().enumerate().map(|(i, d)| (d.id.clone(), i)).collect();
+    }
+    by_id
+}
+
+/// What each document's references resolved to.
+#[derive(Default)]
+struct Links {
+    body_targets: Vec<Vec<Target>>,
+    used_assets: BTreeSet<String>,
+    clauses_of: Vec<Vec<usize>>,
+    controls_of: Vec<Vec<usize>>,
+    fw_controls_of: Vec<Vec<(usize, usize)>>,
+    systems_of: Vec<Vec<usize>>,
+    risks_of: Vec<Vec<usize>>,
+    related_of: Vec<Vec<usize>>,
+}
+
+/// Resolves body references and frontmatter lists of every document through the one resolver.
+fn resolve_references(docs: &[Arc<Document>], resolver: &Resolver, diags: &mut Vec<Diagnostic>) -> Links {
+    let n = docs.len();
+    let catalog = resolver.catalog;
+    let mut links = Links {
+        body_targets: Vec::with_capacity(n),
+        clauses_of: Vec::with_capacity(n),
+        controls_of: Vec::with_capacity(n),
+        fw_controls_of: Vec::with_capacity(n),
+        systems_of: Vec::with_capacity(n),
+        risks_of: Vec::with_capacity(n),
+        related_of: Vec::with_capacity(n),
+        used_assets: BTreeSet::new(),
+    };
+    // Resolving body references is pure lookups: done in parallel, recorded in order below.
+    let resolved: Vec<Vec<Target>> = {
+        use rayon::prelude::*;
+        docs.par_iter()
+            .map(|d| {
+                d.body_refs
+                    .iter()
+                    .map(|r| match &r.kind {
+                        RefKind::Wiki { target, .. } => resolver.resolve_name(target),
+                        RefKind::Path { path, fragment, joined } => {
+                            resolver.resolve_path(path, joined.as_deref(), fragment.as_deref())
+                        }
+                    })
+                    .collect()
+            })
+            .collect()
+    };
+    for (i, (d, targets)) in docs.iter().zip(resolved).enumerate() {
+        for (r, t) in d.body_refs.iter().zip(&targets) {
+            match t {
+                Target::Doc { index, fragment } => {
+                    if let Some(f) = fragment.as_deref().filter(|f| !f.is_empty()) {
+                        let target = &docs[*index];
+                        if !target.anchors.iter().any(|a| a == f) {
+                            diags.push(anchor_diag(d, r, f, target));
+                        }
+                    }
+                }
+                Target::Asset(p) => {
+                    links.used_assets.insert(p.clone());
+                }
+                Target::Unresolved(u) => diags.push(unresolved_diag(d, r, u, resolver)),
+                Target::Clause(_) | Target::Control(_) | Target::FrameworkControl(..) | Target::Withheld => {}
+            }
+        }
+        links.body_targets.push(targets);
+
+        let mut cl = Vec::new();
+        for m in &d.clauses {
+            match catalog.clause_index(&m.text) {
+                Some(c) => cl.push(c),
+                None => diags.push(mention_diag(
+                    d,
+                    m,
+                    "AIMS033",
+                    format!("unknown clause `{}`", m.text),
+                    clause_help(&m.text, catalog),
+                )),
+            }
+        }
+        links.clauses_of.push(sorted_unique(cl));
+        let mut co = Vec::new();
+        let mut fw = Vec::new();
+        for m in &d.controls {
+            match resolver.resolve_name(&m.text) {
+                Target::FrameworkControl(f, c) => fw.push((f, c)),
+                Target::Control(c) => co.push(c),
+                Target::Unresolved(Unresolved::UnknownFramework(f)) => diags.push(mention_diag(
+                    d,
+                    m,
+                    "AIMS035",
+                    format!("unknown framework prefix `{f}`"),
+                    framework_help(&m.text, catalog),
+                )),
+                _ => diags.push(mention_diag(
+                    d,
+                    m,
+                    "AIMS034",
+                    format!("unknown control `{}`", m.text),
+                    control_help(&m.text, catalog),
+                )),
+            }
+        }
+        links.controls_of.push(sorted_unique(co));
+        fw.sort_unstable();
+        fw.dedup();
+        links.fw_controls_of.push(fw);
+        for (key, list, expected) in [
+            ("systems", &d.systems, Some(DocType::System)),
+            ("risks", &d.risks, Some(DocType::Risk)),
+            ("related", &d.related, None),
+        ] {
+            let mut v = Vec::new();
+            for m in list {
+                if resolver.withheld.ids.contains(&m.text) {
+                    continue;
+                }
+                match resolver.by_id.get(m.text.as_str()) {
+                    Some(&j) => {
+                        if let Some(t) = expected {
+                            if docs[j].doc_type != t {
+                                diags.push(
+                                    Diagnostic::warning(
+                                        "AIMS037",
+                                        d.file.clone(),
+                                        format!("`{}` in `{key}` is a {}, not a {t}", m.text, docs[j].doc_type),
+                                    )
+                                    .at(m.line.unwrap_or(1), m.column.unwrap_or(1))
+                                    .span(m.text.chars().count())
+                                    .help("move it to `related`, or point at the right entity"),
+                                );
+                            }
+                        }
+                        if j != i {
+                            v.push(j);
+                        }
+                    }
+                    None => {
+                        let help = match suggest(&m.text, resolver.by_id.keys().copied()) {
+                            Some(s) => format!("did you mean `{s}`?"),
+                            None => "no document or register entity has this id".into(),
+                        };
+                        diags.push(mention_diag(
+                            d,
+                            m,
+                            "AIMS036",
+                            format!("`{key}` names `{}`, which does not exist", m.text),
+                            help,
+                        ));
+                    }
+                }
+            }
+            let v = sorted_unique(v);
+            match key {
+                "systems" => links.systems_of.push(v),
+                "risks" => links.risks_of.push(v),
+                _ => links.related_of.push(v),
+            }
+        }
+    }
+    links
+}
+
+/// The inversions: who references each document, and which documents cite each clause and control.
+struct Citations {
+    backlinks: Vec<Vec<usize>>,
+    clause_docs: Vec<Vec<usize>>,
+    control_docs: Vec<Vec<usize>>,
+    fw_control_docs: Vec<Vec<Vec<usize>>>,
+}
+
+fn invert(docs: &[Arc<Document>], links: &Links, catalog: &Catalog) -> Citations {
+    let n = docs.len();
+    let mut backlinks: Vec<Vec<usize>> = vec![Vec::new(); n];
+    let mut clause_docs: Vec<Vec<usize>> = vec![Vec::new(); catalog.clauses.len()];
+    let mut control_docs: Vec<Vec<usize>> = vec![Vec::new(); catalog.iso.controls.len()];
+    let mut fw_control_docs: Vec<Vec<Vec<usize>>> = catalog
+        .frameworks
+        .iter()
+        .map(|f| vec![Vec::new(); f.controls.len()])
+        .collect();
+    for (i, d) in docs.iter().enumerate() {
+        for t in &links.body_targets[i] {
+            if let Target::Doc { index, .. } = t {
+                if *index != i {
+                    backlinks[*index].push(i);
+                }
+            }
+        }
+        for list in [&links.systems_of[i], &links.risks_of[i], &links.related_of[i]] {
+            for &j in list {
+                backlinks[j].push(i);
+            }
+        }
+        for &c in &links.clauses_of[i] {
+            clause_docs[c].push(i);
+        }
+        // Risks and systems name controls as treatment, a nonconformity names the control that
+        // failed: only the other types claim a control as implemented or evidenced.
+        if d.doc_type.evidences_controls() {
+            for &c in &links.controls_of[i] {
+                control_docs[c].push(i);
+            }
+            for &(f, c) in &links.fw_controls_of[i] {
+                fw_control_docs[f][c].push(i);
+            }
+        }
+    }
+    Citations {
+        backlinks: backlinks.into_iter().map(sorted_unique).collect(),
+        clause_docs: clause_docs.into_iter().map(sorted_unique).collect(),
+        control_docs: control_docs.into_iter().map(sorted_unique).collect(),
+        fw_control_docs: fw_control_docs
+            .into_iter()
+            .map(|f| f.into_iter().map(sorted_unique).collect())
+            .collect(),
+    }
+}
+
+/// The chains: system → risks (either side may name the other) and impact assessments; each
+/// control → the risks that name it and the systems linked to it (directly or via a risk).
+struct Chains {
+    system_risks: Vec<Vec<usize>>,
+    system_assessments: Vec<Vec<usize>>,
+    risk_systems: Vec<Vec<usize>>,
+    control_risks: Vec<Vec<usize>>,
+    control_systems: Vec<Vec<usize>>,
+}
+
+fn link_chains(docs: &[Arc<Document>], links: &Links, controls: usize) -> Chains {
+    let n = docs.len();
+    let mut system_risks: Vec<Vec<usize>> = vec![Vec::new(); n];
+    let mut system_assessments: Vec<Vec<usize>> = vec![Vec::new(); n];
+    for (i, d) in docs.iter().enumerate() {
+        match d.doc_type {
+            DocType::Risk => {
+                for &s in &links.systems_of[i] {
+                    system_risks[s].push(i);
+                }
+            }
+            DocType::System => {
+                for &r in &links.risks_of[i] {
+                    if docs[r].doc_type == DocType::Risk {
+                        system_risks[i].push(r);
+                    }
+                }
+            }
+            DocType::ImpactAssessment => {
+                for &s in &links.systems_of[i] {
+                    system_assessments[s].push(i);
+                }
+            }
+            _ => {}
+        }
+    }
+    let system_risks: Vec<Vec<usize>> = system_risks.into_iter().map(sorted_unique).collect();
+    let mut risk_systems: Vec<Vec<usize>> = vec![Vec::new(); n];
+    for (s, risks) in system_risks.iter().enumerate() {
+        for &r in risks {
+            risk_systems[r].push(s);
+        }
+    }
+    let mut control_risks: Vec<Vec<usize>> = vec![Vec::new(); controls];
+    let mut control_systems: Vec<Vec<usize>> = vec![Vec::new(); controls];
+    for (i, d) in docs.iter().enumerate() {
+        match d.doc_type {
+            DocType::Risk => {
+                for &c in &links.controls_of[i] {
+                    control_risks[c].push(i);
+                }
+            }
+            DocType::System => {
+                for &c in &links.controls_of[i] {
+                    control_systems[c].push(i);
+                }
+                for &r in &system_risks[i] {
+                    for &c in &links.controls_of[r] {
+                        control_systems[c].push(i);
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+    Chains {
+        system_risks,
+        system_assessments: system_assessments.into_iter().map(sorted_unique).collect(),
+        risk_systems: risk_systems.into_iter().map(sorted_unique).collect(),
+        control_risks: control_risks.into_iter().map(sorted_unique).collect(),
+        control_systems: control_systems.into_iter().map(sorted_unique).collect(),
+    }
+}
+
+/// The Statement of Applicability: the first SoA document's entries over the ISO/IEC 42001
+/// catalog, and its entries for controls of other sources.
+fn read_applicability(
+    docs: &[Arc<Document>],
+    soa: &[usize],
+    resolver: &Resolver,
+    diags: &mut Vec<Diagnostic>,
+) -> (Vec<Option<Applicability>>, Vec<OtherSoaEntry>) {
+    let catalog = resolver.catalog;
+    let mut applicability: Vec<Option<Applicability>> = vec![None; catalog.iso.controls.len()];
+    let mut other: Vec<OtherSoaEntry> = Vec::new();
+    let Some(&s) = soa.first() else {
+        return (applicability, other);
+    };
+    let super::Details::Soa(entries) = &docs[s].details else {
+        return (applicability, other);
+    };
+    for e in entries {
+        let entry = Applicability {
+            applicable: e.applicable,
+            justification: e.justification.clone(),
+            status: e.status,
+            target: e.target,
+            at: e.control.clone(),
+        };
+        let twice = |diags: &mut Vec<Diagnostic>| {
+            diags.push(mention_diag(
+                &docs[s],
+                &e.control,
+                "AIMS047",
+                format!("{} appears twice in the SoA", e.control.text),
+                "keep one entry per control".into(),
+            ))
+        };
+        match catalog.resolve_control(&e.control.text) {
+            crate::catalog::ControlLookup::Found(c) => {
+                if applicability[c].is_some() {
+                    twice(diags);
+                }
+                applicability[c] = Some(entry);
+            }
+            crate::catalog::ControlLookup::Other(f, c) => {
+                if other.iter().any(|o| o.control == Some((f, c))) {
+                    twice(diags);
+                }
+                other.push(OtherSoaEntry {
+                    control: Some((f, c)),
+                    entry,
+                });
+            }
+            // A namespaced control of a catalog aimsbook does not have: kept as written.
+            crate::catalog::ControlLookup::UnknownFramework(prefix) => {
+                let mut d = mention_diag(
+                    &docs[s],
+                    &e.control,
+                    "AIMS035",
+                    format!("the SoA lists `{}` from `{prefix}`, a catalog aimsbook does not have", e.control.text),
+                    format!("it is shown as written; add frameworks/{prefix}.yaml (docs/frameworks.md) so its ids are checked"),
+                );
+                d.severity = crate::diagnostic::Severity::Warning;
+                diags.push(d);
+                other.push(OtherSoaEntry { control: None, entry });
+            }
+            crate::catalog::ControlLookup::UnknownControl(_) => diags.push(mention_diag(
+                &docs[s],
+                &e.control,
+                "AIMS034",
+                format!("unknown control `{}` in the SoA", e.control.text),
+                control_help(&e.control.text, catalog),
+            )),
+        }
+    }
+    (applicability, other)
+}
+
 impl Aims {
-    /// Resolves everything. Documents must already carry their body references.
+    /// Resolves everything and derives the assessment. Documents must already carry their body
+    /// references.
     pub fn build(
         config: Config,
         catalog: Catalog,
@@ -91,418 +542,73 @@ impl Aims {
         withheld: &Withheld,
     ) -> (Aims, Vec<Diagnostic>) {
         let mut diags = Vec::new();
-        // Documents in a stable order (file, row); `source` remembers where each came from.
-        let mut order: Vec<usize> = (0..docs.len()).collect();
-        order.sort_by(|&a, &b| (&docs[a].file, docs[a].row_line).cmp(&(&docs[b].file, docs[b].row_line)));
-        let mut source = order.clone();
-        let mut docs: Vec<Arc<Document>> = order.into_iter().map(|i| docs[i].clone()).collect();
-
-        // Ids: first occurrence wins; later ones are errors (also when only case differs,
-        // because ids become file names).
-        let mut by_id: HashMap<String, usize> = HashMap::new();
-        let mut by_lower: HashMap<String, usize> = HashMap::new();
-        let mut keep = vec![true; docs.len()];
-        for (i, d) in docs.iter().enumerate() {
-            if let Some(msg) = id_shape_problem(&d.id) {
-                diags.push(
-                    Diagnostic::error("AIMS022", d.file.clone(), format!("id `{}` {msg}", shorten(&d.id)))
-                        .at_line(d.id_position.0)
-                        .help("ids start with a letter and use letters, digits, `-`, `_` and `.`, e.g. POL-001"),
-                );
-                keep[i] = false;
-                continue;
-            }
-            let lower = d.id.to_ascii_lowercase();
-            if let Some(&first) = by_id.get(&d.id) {
-                let f = &docs[first];
-                diags.push(
-                    Diagnostic::error("AIMS020", d.file.clone(), format!("duplicate id `{}`", d.id))
-                        .at_line(d.id_position.0)
-                        .help(format!(
-                            "`{}` is already used by {}; give one of them a new id",
-                            d.id,
-                            place(f)
-                        )),
-                );
-                keep[i] = false;
-            } else if let Some(&first) = by_lower.get(&lower) {
-                let f = &docs[first];
-                diags.push(
-                    Diagnostic::error(
-                        "AIMS021",
-                        d.file.clone(),
-                        format!("id `{}` differs from `{}` only in case", d.id, f.id),
-                    )
-                    .at_line(d.id_position.0)
-                    .help(format!(
-                        "ids become file names, which clash on some systems; rename one ({})",
-                        place(f)
-                    )),
-                );
-                keep[i] = false;
-            } else {
-                by_id.insert(d.id.clone(), i);
-                by_lower.insert(lower, i);
-            }
-        }
-        if keep.iter().any(|k| !k) {
-            let mut it = keep.iter();
-            docs.retain(|_| *it.next().unwrap_or(&true));
-            let mut it = keep.iter();
-            source.retain(|_| *it.next().unwrap_or(&true));
-            by_id = docs.iter().enumerate().map(|(i, d)| (d.id.clone(), i)).collect();
-            by_lower = docs
-                .iter()
-                .enumerate()
-                .map(|(i, d)| (d.id.to_ascii_lowercase(), i))
-                .collect();
-        }
-        let n = docs.len();
-        let by_path: HashMap<&str, usize> = docs
-            .iter()
-            .enumerate()
-            .filter(|(_, d)| !d.is_register_entity())
-            .map(|(i, d)| (d.file.as_str(), i))
-            .collect();
+        let (mut docs, mut source) = order_documents(docs);
+        let by_id = index_ids(&mut docs, &mut source, &mut diags);
         let resolver = Resolver {
             catalog: &catalog,
             by_id: docs.iter().enumerate().map(|(i, d)| (d.id.as_str(), i)).collect(),
-            by_lower_id: by_lower,
-            by_path,
+            by_lower_id: docs
+                .iter()
+                .enumerate()
+                .map(|(i, d)| (d.id.to_ascii_lowercase(), i))
+                .collect(),
+            by_path: docs
+                .iter()
+                .enumerate()
+                .filter(|(_, d)| !d.is_register_entity())
+                .map(|(i, d)| (d.file.as_str(), i))
+                .collect(),
             assets,
             md_files,
             withheld,
         };
-
-        let mut body_targets = Vec::with_capacity(n);
-        let mut used_assets = BTreeSet::new();
-        let mut clauses_of = Vec::with_capacity(n);
-        let mut controls_of = Vec::with_capacity(n);
-        let mut systems_of = Vec::with_capacity(n);
-        let mut risks_of = Vec::with_capacity(n);
-        let mut related_of = Vec::with_capacity(n);
-        let mut backlinks: Vec<Vec<usize>> = vec![Vec::new(); n];
-        let mut clause_docs: Vec<Vec<usize>> = vec![Vec::new(); catalog.clauses.len()];
-        let mut control_docs: Vec<Vec<usize>> = vec![Vec::new(); catalog.iso.controls.len()];
-        let mut fw_control_docs: Vec<Vec<Vec<usize>>> = catalog
-            .frameworks
-            .iter()
-            .map(|f| vec![Vec::new(); f.controls.len()])
-            .collect();
-        let mut fw_controls_of: Vec<Vec<(usize, usize)>> = Vec::with_capacity(n);
-
-        // Resolving body references is pure lookups: done in parallel, recorded in order below.
-        let resolved: Vec<Vec<Target>> = {
-            use rayon::prelude::*;
-            docs.par_iter()
-                .map(|d| {
-                    d.body_refs
-                        .iter()
-                        .map(|r| match &r.kind {
-                            RefKind::Wiki { target, .. } => resolver.resolve_name(target),
-                            RefKind::Path { path, fragment, joined } => {
-                                resolver.resolve_path(path, joined.as_deref(), fragment.as_deref())
-                            }
-                        })
-                        .collect()
-                })
-                .collect()
-        };
-        for ((i, d), targets) in docs.iter().enumerate().zip(resolved) {
-            for (r, t) in d.body_refs.iter().zip(&targets) {
-                match t {
-                    Target::Doc { index, fragment } => {
-                        if *index != i {
-                            backlinks[*index].push(i);
-                        }
-                        if let Some(f) = fragment.as_deref().filter(|f| !f.is_empty()) {
-                            let target = &docs[*index];
-                            if !target.anchors.iter().any(|a| a == f) {
-                                let mut dg = Diagnostic::error(
-                                    "AIMS032",
-                                    d.file.clone(),
-                                    format!("`#{f}` is not a heading of {}", target.id),
-                                )
-                                .at(r.line, r.column)
-                                .span(r.len);
-                                dg = match suggest(f, target.anchors.iter().map(String::as_str)) {
-                                    Some(s) => dg.help(format!("did you mean `#{s}`?")),
-                                    None if target.anchors.is_empty() => {
-                                        dg.help(format!("{} has no headings; link to the page without `#`", target.id))
-                                    }
-                                    None => dg.help(format!(
-                                        "headings of {}: #{}",
-                                        target.id,
-                                        target.anchors.iter().take(8).cloned().collect::<Vec<_>>().join(", #")
-                                    )),
-                                };
-                                diags.push(dg);
-                            }
-                        }
-                    }
-                    Target::Asset(p) => {
-                        used_assets.insert(p.clone());
-                    }
-                    Target::Unresolved(u) => diags.push(unresolved_diag(d, r, u, &resolver)),
-                    Target::Clause(_) | Target::Control(_) | Target::FrameworkControl(..) | Target::Withheld => {}
-                }
-            }
-            body_targets.push(targets);
-
-            let mut cl = Vec::new();
-            for m in &d.clauses {
-                match catalog.clause_index(&m.text) {
-                    Some(c) => {
-                        cl.push(c);
-                        clause_docs[c].push(i);
-                    }
-                    None => diags.push(mention_diag(
-                        d,
-                        m,
-                        "AIMS033",
-                        format!("unknown clause `{}`", m.text),
-                        clause_help(&m.text, &catalog),
-                    )),
-                }
-            }
-            clauses_of.push(sorted_unique(cl));
-            let mut co = Vec::new();
-            let mut fw = Vec::new();
-            for m in &d.controls {
-                match resolver.resolve_name(&m.text) {
-                    Target::FrameworkControl(f, c) => {
-                        fw.push((f, c));
-                        if !matches!(d.doc_type.as_str(), "risk" | "system") {
-                            fw_control_docs[f][c].push(i);
-                        }
-                    }
-                    Target::Control(c) => {
-                        co.push(c);
-                        // Risks and systems name controls as treatment, not as implementation.
-                        if !matches!(d.doc_type.as_str(), "risk" | "system") {
-                            control_docs[c].push(i);
-                        }
-                    }
-                    Target::Unresolved(Unresolved::UnknownFramework(f)) => diags.push(mention_diag(
-                        d,
-                        m,
-                        "AIMS035",
-                        format!("unknown framework prefix `{f}`"),
-                        framework_help(&m.text, &catalog),
-                    )),
-                    _ => diags.push(mention_diag(
-                        d,
-                        m,
-                        "AIMS034",
-                        format!("unknown control `{}`", m.text),
-                        control_help(&m.text, &catalog),
-                    )),
-                }
-            }
-            controls_of.push(sorted_unique(co));
-            fw_controls_of.push(fw);
-            for (key, list, out, expected) in [
-                ("systems", &d.systems, &mut systems_of, Some("system")),
-                ("risks", &d.risks, &mut risks_of, Some("risk")),
-                ("related", &d.related, &mut related_of, None),
-            ] {
-                let mut v = Vec::new();
-                for m in list {
-                    if withheld.ids.contains(&m.text) {
-                        continue;
-                    }
-                    match resolver.by_id.get(m.text.as_str()) {
-                        Some(&j) => {
-                            if let Some(t) = expected {
-                                if docs[j].doc_type != t {
-                                    diags.push(
-                                        Diagnostic::warning(
-                                            "AIMS037",
-                                            d.file.clone(),
-                                            format!("`{}` in `{key}` is a {}, not a {t}", m.text, docs[j].doc_type),
-                                        )
-                                        .at(m.line.unwrap_or(1), m.column.unwrap_or(1))
-                                        .span(m.text.chars().count())
-                                        .help("move it to `related`, or point at the right entity"),
-                                    );
-                                }
-                            }
-                            if j != i {
-                                backlinks[j].push(i);
-                                v.push(j);
-                            }
-                        }
-                        None => {
-                            let help = match suggest(&m.text, resolver.by_id.keys().copied()) {
-                                Some(s) => format!("did you mean `{s}`?"),
-                                None => "no document or register entity has this id".into(),
-                            };
-                            diags.push(mention_diag(
-                                d,
-                                m,
-                                "AIMS036",
-                                format!("`{key}` names `{}`, which does not exist", m.text),
-                                help,
-                            ));
-                        }
-                    }
-                }
-                out.push(sorted_unique(v));
-            }
-        }
-        let backlinks: Vec<Vec<usize>> = backlinks.into_iter().map(sorted_unique).collect();
-        let clause_docs: Vec<Vec<usize>> = clause_docs.into_iter().map(sorted_unique).collect();
-        let control_docs: Vec<Vec<usize>> = control_docs.into_iter().map(sorted_unique).collect();
-        let live = |lists: &[Vec<usize>]| -> Vec<Vec<usize>> {
-            lists
-                .iter()
-                .map(|v| {
-                    v.iter()
-                        .copied()
-                        .filter(|&d| docs[d].status.as_deref() != Some("retired"))
-                        .collect()
-                })
-                .collect()
-        };
-        let live_clause_docs = live(&clause_docs);
-        let live_control_docs = live(&control_docs);
-
-        // Chains: system → risks (either side may name the other) and impact assessments.
-        let mut system_risks: Vec<Vec<usize>> = vec![Vec::new(); n];
-        let mut system_assessments: Vec<Vec<usize>> = vec![Vec::new(); n];
-        for (i, d) in docs.iter().enumerate() {
-            match d.doc_type.as_str() {
-                "risk" => {
-                    for &s in &systems_of[i] {
-                        system_risks[s].push(i);
-                    }
-                }
-                "system" => {
-                    for &r in &risks_of[i] {
-                        if docs[r].doc_type == "risk" {
-                            system_risks[i].push(r);
-                        }
-                    }
-                }
-                "impact-assessment" => {
-                    for &s in &systems_of[i] {
-                        system_assessments[s].push(i);
-                    }
-                }
-                _ => {}
-            }
-        }
-        let system_risks: Vec<Vec<usize>> = system_risks.into_iter().map(sorted_unique).collect();
-        let mut risk_systems: Vec<Vec<usize>> = vec![Vec::new(); n];
-        for (s, risks) in system_risks.iter().enumerate() {
-            for &r in risks {
-                risk_systems[r].push(s);
-            }
-        }
-        let risk_systems: Vec<Vec<usize>> = risk_systems.into_iter().map(sorted_unique).collect();
-        let system_assessments: Vec<Vec<usize>> = system_assessments.into_iter().map(sorted_unique).collect();
-        let mut control_risks: Vec<Vec<usize>> = vec![Vec::new(); catalog.iso.controls.len()];
-        let mut control_systems: Vec<Vec<usize>> = vec![Vec::new(); catalog.iso.controls.len()];
-        for (i, d) in docs.iter().enumerate() {
-            match d.doc_type.as_str() {
-                "risk" => {
-                    for &c in &controls_of[i] {
-                        control_risks[c].push(i);
-                    }
-                }
-                "system" => {
-                    for &c in &controls_of[i] {
-                        control_systems[c].push(i);
-                    }
-                    for &r in &system_risks[i] {
-                        for &c in &controls_of[r] {
-                            control_systems[c].push(i);
-                        }
-                    }
-                }
-                _ => {}
-            }
-        }
-        let control_risks: Vec<Vec<usize>> = control_risks.into_iter().map(sorted_unique).collect();
-        let control_systems: Vec<Vec<usize>> = control_systems.into_iter().map(sorted_unique).collect();
-
-        // Statement of Applicability: one document's map over the catalog.
+        let links = resolve_references(&docs, &resolver, &mut diags);
+        let citations = invert(&docs, &links, &catalog);
+        let chains = link_chains(&docs, &links, catalog.iso.controls.len());
         let soa: Vec<usize> = docs
             .iter()
             .enumerate()
-            .filter(|(_, d)| d.doc_type == "soa")
+            .filter(|(_, d)| d.doc_type == DocType::Soa)
             .map(|(i, _)| i)
             .collect();
-        let mut applicability: Vec<Option<Applicability>> = vec![None; catalog.iso.controls.len()];
-        if let Some(&s) = soa.first() {
-            if let super::Details::Soa(entries) = &docs[s].details {
-                for e in entries {
-                    match resolver.resolve_name(&e.control.text) {
-                        Target::Control(c) => {
-                            if applicability[c].is_some() {
-                                diags.push(mention_diag(
-                                    &docs[s],
-                                    &e.control,
-                                    "AIMS047",
-                                    format!("{} appears twice in the SoA", e.control.text),
-                                    "keep one entry per control".into(),
-                                ));
-                            }
-                            applicability[c] = Some(Applicability {
-                                applicable: e.applicable,
-                                justification: e.justification.clone(),
-                                status: e.status.clone(),
-                            });
-                        }
-                        _ => diags.push(mention_diag(
-                            &docs[s],
-                            &e.control,
-                            "AIMS034",
-                            format!("unknown control `{}` in the SoA", e.control.text),
-                            control_help(&e.control.text, &catalog),
-                        )),
-                    }
-                }
-            }
-        }
+        let (applicability, soa_other) = read_applicability(&docs, &soa, &resolver, &mut diags);
+        drop(resolver);
 
-        let aims = Aims {
+        let mut aims = Aims {
             config,
             catalog,
             today,
             by_id,
-            body_targets,
-            clauses_of,
-            controls_of,
-            systems_of,
-            risks_of,
-            related_of,
-            backlinks,
-            clause_docs,
-            control_docs,
-            live_clause_docs,
-            live_control_docs,
-            fw_control_docs: fw_control_docs
-                .into_iter()
-                .map(|f| f.into_iter().map(sorted_unique).collect())
-                .collect(),
-            fw_controls_of,
-            control_risks,
-            control_systems,
-            system_risks,
-            system_assessments,
-            risk_systems,
+            body_targets: links.body_targets,
+            clauses_of: links.clauses_of,
+            controls_of: links.controls_of,
+            systems_of: links.systems_of,
+            risks_of: links.risks_of,
+            related_of: links.related_of,
+            backlinks: citations.backlinks,
+            clause_docs: citations.clause_docs,
+            control_docs: citations.control_docs,
+            fw_control_docs: citations.fw_control_docs,
+            fw_controls_of: links.fw_controls_of,
+            control_risks: chains.control_risks,
+            control_systems: chains.control_systems,
+            system_risks: chains.system_risks,
+            system_assessments: chains.system_assessments,
+            risk_systems: chains.risk_systems,
             soa,
             applicability,
-            used_assets,
+            soa_other,
+            used_assets: links.used_assets,
             docs,
             source,
+            facts: Assessment::default(),
         };
+        aims.facts = Assessment::derive(&aims);
         (aims, diags)
     }
 
     pub fn review_state(&self, d: &Document) -> Option<ReviewState> {
-        if d.status.as_deref() == Some("retired") {
+        if d.is_retired() {
             return None;
         }
         let due = d.review_due()?;
@@ -518,8 +624,38 @@ impl Aims {
 
     /// Whether a document is an open nonconformity.
     pub fn is_open_nonconformity(&self, d: &Document) -> bool {
-        matches!(d.details, super::Details::Nonconformity { closed_on: None, .. })
-            && d.status.as_deref() != Some("retired")
+        matches!(d.details, super::Details::Nonconformity { closed_on: None, .. }) && !d.is_retired()
+    }
+
+    /// Whether a document is in scope for a system: scoped to it, or organisation-wide (it lists
+    /// no systems). SPEC "Scope of evidence".
+    pub fn in_scope_for(&self, doc: usize, system: usize) -> bool {
+        let scope = &self.systems_of[doc];
+        scope.is_empty() || scope.contains(&system)
+    }
+
+    /// Whether a document is in scope for any of `systems` (all documents when `systems` is empty).
+    pub fn in_scope_for_any(&self, doc: usize, systems: &[usize]) -> bool {
+        systems.is_empty() || systems.iter().any(|&s| self.in_scope_for(doc, s))
+    }
+}
+
+fn anchor_diag(d: &Document, r: &super::refs::BodyRef, f: &str, target: &Document) -> Diagnostic {
+    let dg = Diagnostic::error(
+        "AIMS032",
+        d.file.clone(),
+        format!("`#{f}` is not a heading of {}", target.id),
+    )
+    .at(r.line, r.column)
+    .span(r.len);
+    match suggest(f, target.anchors.iter().map(String::as_str)) {
+        Some(s) => dg.help(format!("did you mean `#{s}`?")),
+        None if target.anchors.is_empty() => dg.help(format!("{} has no headings; link to the page without `#`", target.id)),
+        None => dg.help(format!(
+            "headings of {}: #{}",
+            target.id,
+            target.anchors.iter().take(8).cloned().collect::<Vec<_>>().join(", #")
+        )),
     }
 }
 
