@@ -1,8 +1,8 @@
 //! aimsbook: compile an ISO/IEC 42001 AI management system kept as Markdown in git into a
 //! cross-linked static portal, and check it the way an auditor would.
 //!
-//! Data flows one way: `source` (files) → `model` (graph) → `check` (diagnostics) →
-//! `render` (pages) → `output` (atomic write).
+//! Data flows one way: `source` (files) → `model` (graph and assessment) → `check`
+//! (diagnostics) → `render` (pages) → `output` (atomic write); `publish` hands pages to output.
 
 pub mod catalog;
 pub mod check;
@@ -12,6 +12,7 @@ pub mod diagnostic;
 pub mod model;
 pub mod output;
 pub mod pipeline;
+pub mod publish;
 pub mod render;
 pub mod serve;
 pub mod source;
@@ -32,11 +33,11 @@ pub fn load_one(rel: &str, bytes: &[u8]) -> Vec<diagnostic::Diagnostic> {
         source::document_from_text(rel, text)
     };
     for r in &records {
-        let (doc, d) = model::document::from_record(r);
+        let (doc, d) = model::document::from_record(r, config.risk.scale);
         diags.extend(d);
         if let Some(doc) = doc {
-            let body = render::markdown::compile(r.body(), r.body_line, Some(&doc.title), true);
-            let _ = render::markdown::fill_slots(&body.html, |_| render::markdown::SlotValue {
+            let body = source::markdown::compile(r.body(), r.body_line, Some(&doc.title), true);
+            let _ = source::markdown::fill_slots(&body.html, |_| source::markdown::SlotValue {
                 href: "x.html".into(),
                 title: "x".into(),
                 withheld: false,

@@ -15,7 +15,7 @@ use crate::config::Config;
 use crate::diagnostic::{self, Diagnostic, SourceTexts};
 use crate::model::refs::Withheld;
 use crate::model::{document, Aims, Document};
-use crate::render::markdown::{self, CompiledBody};
+use crate::source::markdown::{self, CompiledBody};
 use crate::source::{self, SourceFile};
 
 pub struct Compiled {
@@ -84,7 +84,7 @@ fn read_unit(file: &SourceFile, config: &Config, with_html: bool) -> FileUnit {
         ..Default::default()
     };
     for record in &records {
-        let (doc, diags) = document::from_record(record);
+        let (doc, diags) = document::from_record(record, config.risk.scale);
         diagnostics.extend(diags);
         if let Some(mut d) = doc {
             let mut body = markdown::compile(record.body(), record.body_line, Some(&d.title), with_html);

@@ -491,6 +491,15 @@ impl Catalog {
         })
     }
 
+    /// A catalog item as written in a crosswalk: an ISO id bare, others with their prefix.
+    pub fn item_id(&self, item: Item) -> String {
+        match item {
+            Item::IsoControl(c) => self.iso.controls[c].id.clone(),
+            Item::IsoClause(k) => self.clauses[k].id.clone(),
+            Item::Other(f, c) => format!("{}:{}", self.frameworks[f].prefix, self.frameworks[f].controls[c].id),
+        }
+    }
+
     /// Mappings that touch a control of another framework, for its page.
     pub fn mappings_of(&self, f: usize, c: usize) -> Vec<&Mapping> {
         self.crosswalk

@@ -3,14 +3,19 @@
 //! loader and the graph; the rules here find gaps in the management system itself, as warnings.
 
 use crate::diagnostic::Diagnostic;
-use crate::model::{Aims, Details, ReviewState};
+use crate::model::assess::{ClauseState, ControlState};
+use crate::model::kinds::{SoaStatus, Status};
+use crate::model::{Aims, ReviewState};
 
 type Rule = fn(&Aims, &mut Vec<Diagnostic>);
 
 /// Every rule, in the order their findings are listed.
 pub const RULES: &[(&str, Rule)] = &[
     ("statement-of-applicability", soa_rules),
+    ("excluded-controls-cited", excluded_controls_cited),
     ("clause-coverage", clause_coverage),
+    ("impact-assessments", impact_assessments),
+    ("prohibited-systems", prohibited_systems),
     ("approval-records", approval_records),
     ("review-dates", review_dates),
     ("risk-ownership", risk_ownership),
@@ -51,21 +56,10 @@ fn soa_rules(aims: &Aims, out: &mut Vec<Diagnostic>) {
     }
     let soa = &aims.docs[aims.soa[0]];
     let soa_line = soa.id_position.0;
-    // Where the SoA entry of a control is written, to point warnings at it.
-    let entry_at = |d: Diagnostic, id: &str| -> Diagnostic {
-        let entry = match &soa.details {
-            Details::Soa(entries) => entries.iter().find(|e| e.control.text.rsplit(':').next() == Some(id)),
-            _ => None,
-        };
-        match entry.and_then(|e| Some((e.control.line?, e.control.column?, e.control.text.chars().count()))) {
-            Some((l, c, len)) => d.at(l, c).span(len),
-            None => d.at_line(soa_line),
-        }
-    };
     for (c, control) in aims.catalog.iso.controls.iter().enumerate() {
-        let implementing = !aims.live_control_docs[c].is_empty();
-        match &aims.applicability[c] {
-            None => out.push(
+        let facts = &aims.facts.controls[c];
+        let Some(entry) = &aims.applicability[c] else {
+            out.push(
                 Diagnostic::warning(
                     "AIMS042",
                     soa.file.clone(),
@@ -76,69 +70,158 @@ fn soa_rules(aims: &Aims, out: &mut Vec<Diagnostic>) {
                 )
                 .at_line(soa_line)
                 .help(format!(
-                    "add `{}: {{applicable: true|false, justification: \"…\"}}` under applicability",
+                    "add `{}: {{applicable: true|false, status: …, justification: \"…\"}}` under applicability",
                     control.id
                 )),
-            ),
-            Some(a) => match a.applicable {
-                None => out.push(
-                    entry_at(
-                        Diagnostic::warning(
-                            "AIMS045",
-                            soa.file.clone(),
-                            format!("the SoA does not say whether {} applies", control.id),
-                        ),
-                        &control.id,
-                    )
+            );
+            continue;
+        };
+        // Findings about an entry point at where it is written.
+        let at = |d: Diagnostic| -> Diagnostic {
+            match (entry.at.line, entry.at.column) {
+                (Some(l), Some(col)) => d.at(l, col).span(entry.at.text.chars().count()),
+                _ => d.at_line(soa_line),
+            }
+        };
+        let warn = |code: &'static str, msg: String| at(Diagnostic::warning(code, soa.file.clone(), msg));
+        match entry.applicable {
+            None => out.push(
+                warn("AIMS045", format!("the SoA does not say whether {} applies", control.id))
                     .help("add `applicable: true` or `applicable: false` to the entry"),
-                ),
-                Some(false) if a.justification.is_none() => out.push(
-                    entry_at(
-                        Diagnostic::warning(
-                            "AIMS043",
-                            soa.file.clone(),
-                            format!("{} is excluded without a justification", control.id),
-                        ),
-                        &control.id,
-                    )
-                    .help(format!(
-                        "add a justification to the SoA entry for {}: why the control is not needed",
-                        control.id
-                    )),
-                ),
-                Some(true) if !implementing => out.push(
-                    entry_at(
-                        Diagnostic::warning(
-                            "AIMS044",
-                            soa.file.clone(),
+            ),
+            Some(false) => {
+                if entry.justification.is_none() {
+                    out.push(
+                        warn("AIMS043", format!("{} is excluded without a justification", control.id)).help(
                             format!(
-                                "{} {} is applicable but no document implements it",
-                                control.id, control.title
+                                "add a justification to the SoA entry for {}: why the control is not needed",
+                                control.id
                             ),
                         ),
-                        &control.id,
+                    );
+                }
+            }
+            Some(true) => {
+                if entry.justification.is_none() {
+                    out.push(
+                        warn("AIMS046", format!("{} is included without a justification", control.id))
+                            .help("clause 6.1.3 asks for the justification of inclusions as well as exclusions: say why the control is needed"),
+                    );
+                }
+                match entry.status {
+                    None => out.push(
+                        warn("AIMS048", format!("the SoA gives no implementation status for {}", control.id))
+                            .help("add `status: implemented`, `partial`, `planned` or `not-implemented` to the entry"),
+                    ),
+                    Some(SoaStatus::Implemented) if facts.evidence.is_empty() => out.push(
+                        warn(
+                            "AIMS049",
+                            format!("{} is declared implemented, but no approved document evidences it", control.id),
+                        )
+                        .help(if facts.draft_evidence.is_empty() {
+                            format!(
+                                "list `{}` under `controls:` of the approved policy, procedure or record that implements it, or set the status to partial or planned",
+                                control.id
+                            )
+                        } else {
+                            let drafts: Vec<&str> = facts.draft_evidence.iter().map(|&d| aims.docs[d].id.as_str()).collect();
+                            format!("only drafts cite it ({}): approve one, or set the status to partial", drafts.join(", "))
+                        }),
+                    ),
+                    Some(SoaStatus::Partial) if facts.evidence.is_empty() && facts.draft_evidence.is_empty() => out.push(
+                        warn(
+                            "AIMS044",
+                            format!("{} {} is partially implemented, but no document implements it", control.id, control.title),
+                        )
+                        .help(format!(
+                            "list `{}` under `controls:` of the policy, procedure or record that implements the part in place",
+                            control.id
+                        )),
+                    ),
+                    _ => {}
+                }
+            }
+        }
+    }
+}
+
+/// A live document that claims a control the SoA excludes: either the exclusion or the claim is
+/// wrong.
+fn excluded_controls_cited(aims: &Aims, out: &mut Vec<Diagnostic>) {
+    for (c, control) in aims.catalog.iso.controls.iter().enumerate() {
+        let facts = &aims.facts.controls[c];
+        if facts.state != ControlState::Excluded && facts.applicable != Some(false) {
+            continue;
+        }
+        for &i in facts.evidence.iter().chain(&facts.draft_evidence) {
+            let d = &aims.docs[i];
+            let m = d.controls.iter().find(|m| aims.catalog.iso.control_index(m.text.rsplit(':').next().unwrap_or("")) == Some(c));
+            let mut dg = Diagnostic::warning(
+                "AIMS057",
+                d.file.clone(),
+                format!("{} cites {}, which the Statement of Applicability excludes", d.id, control.id),
+            )
+            .help(format!(
+                "if {} implements it, make the control applicable in the SoA; otherwise remove it from `controls:`",
+                d.id
+            ));
+            match m.and_then(|m| Some((m.line?, m.column?, m.text.chars().count()))) {
+                Some((l, col, len)) => dg = dg.at(l, col).span(len),
+                None => dg = dg.at_line(d.line()),
+            }
+            out.push(dg);
+        }
+    }
+}
+
+/// ISO/IEC 42001 6.1.4 and A.5.2: a system in operation has an approved impact assessment.
+fn impact_assessments(aims: &Aims, out: &mut Vec<Diagnostic>) {
+    for s in &aims.facts.systems {
+        if s.in_operation && !s.approved_assessment {
+            let d = &aims.docs[s.doc];
+            let drafts: Vec<&str> = s.assessments.iter().map(|&a| aims.docs[a].id.as_str()).collect();
+            out.push(
+                Diagnostic::warning(
+                    "AIMS058",
+                    d.file.clone(),
+                    format!("{} is in operation without an approved impact assessment", d.id),
+                )
+                .at_line(d.line())
+                .help(if drafts.is_empty() {
+                    format!(
+                        "assess its impacts (6.1.4, A.5.2): add a document with `type: impact-assessment` and `systems: [{}]`",
+                        d.id
                     )
-                    .help(format!(
-                        "list `{}` under `controls:` of the policy, procedure or record that implements it",
-                        control.id
-                    )),
-                ),
-                _ => {}
-            },
+                } else {
+                    format!("approve its impact assessment ({})", drafts.join(", "))
+                }),
+            );
+        }
+    }
+}
+
+/// EU AI Act Art 5: a prohibited practice may not be put into service or used.
+fn prohibited_systems(aims: &Aims, out: &mut Vec<Diagnostic>) {
+    for s in &aims.facts.systems {
+        if s.prohibited_in_operation {
+            let d = &aims.docs[s.doc];
+            out.push(
+                Diagnostic::error(
+                    "AIMS059",
+                    d.file.clone(),
+                    format!("{} is classified prohibited (EU AI Act Art 5) and is in operation", d.id),
+                )
+                .at_line(d.line())
+                .help("a prohibited practice may not be used: withdraw it (lifecycle_stage: retirement), or correct the classification"),
+            );
         }
     }
 }
 
 fn clause_coverage(aims: &Aims, out: &mut Vec<Diagnostic>) {
-    let clauses = &aims.catalog.clauses;
-    for (i, clause) in clauses.iter().enumerate() {
-        let is_leaf = !clauses.iter().any(|c| c.id.starts_with(&format!("{}.", clause.id)));
-        if !is_leaf {
-            continue;
-        }
-        let live = &aims.live_clause_docs[i];
-        if live.is_empty() {
-            out.push(
+    for (i, clause) in aims.catalog.clauses.iter().enumerate() {
+        match aims.facts.clauses[i].state {
+            ClauseState::Gap => out.push(
                 Diagnostic::warning(
                     "AIMS050",
                     "",
@@ -148,13 +231,8 @@ fn clause_coverage(aims: &Aims, out: &mut Vec<Diagnostic>) {
                     "list \"{}\" under `clauses:` of the document that addresses it",
                     clause.id
                 )),
-            );
-        } else if clause.requires_documented_information()
-            && live
-                .iter()
-                .all(|&d| matches!(aims.docs[d].status.as_deref(), Some("draft") | Some("review")))
-        {
-            out.push(
+            ),
+            ClauseState::DraftsOnly if clause.requires_documented_information() => out.push(
                 Diagnostic::warning(
                     "AIMS051",
                     "",
@@ -164,14 +242,15 @@ fn clause_coverage(aims: &Aims, out: &mut Vec<Diagnostic>) {
                     ),
                 )
                 .help("approve one of the documents listed on the clause page"),
-            );
+            ),
+            _ => {}
         }
     }
 }
 
 fn approval_records(aims: &Aims, out: &mut Vec<Diagnostic>) {
     for d in &aims.docs {
-        if d.status.as_deref() != Some("approved") {
+        if d.status != Some(Status::Approved) {
             continue;
         }
         let missing: Vec<&str> = [
@@ -231,7 +310,7 @@ fn review_dates(aims: &Aims, out: &mut Vec<Diagnostic>) {
 fn risk_ownership(aims: &Aims, out: &mut Vec<Diagnostic>) {
     for d in &aims.docs {
         let Some(r) = d.risk() else { continue };
-        if d.status.as_deref() == Some("retired") {
+        if d.is_retired() {
             continue;
         }
         let mut missing = Vec::new();
@@ -255,15 +334,15 @@ fn risk_ownership(aims: &Aims, out: &mut Vec<Diagnostic>) {
     }
 }
 
-/// Residual scores at or above this are high (likelihood × impact on 1–5 scales).
-pub const HIGH_RISK: i64 = 15;
-
 fn risk_acceptance(aims: &Aims, out: &mut Vec<Diagnostic>) {
-    for d in &aims.docs {
+    for f in &aims.facts.risks {
+        let d = &aims.docs[f.doc];
         let Some(r) = d.risk() else { continue };
-        let residual = r.residual().or(r.inherent());
-        if r.treatment.as_deref() == Some("accept")
-            && residual.is_some_and(|s| s >= HIGH_RISK)
+        let Some(score) = f.current.filter(|s| s.level == crate::model::assess::RiskLevel::High) else {
+            continue;
+        };
+        if !f.retired
+            && r.treatment.as_deref() == Some("accept")
             && (d.approved_by.is_none() || d.approved_on.is_none())
         {
             out.push(
@@ -272,11 +351,10 @@ fn risk_acceptance(aims: &Aims, out: &mut Vec<Diagnostic>) {
                     d.file.clone(),
                     format!(
                         "high risk {} (score {}) is accepted without a recorded approval",
-                        d.id,
-                        residual.unwrap_or(0)
+                        d.id, score.value
                     ),
                 )
-                .at_line(d.row_line.or(d.id_position.0))
+                .at_line(d.line())
                 .help("record who accepted it (`approved_by`, `approved_on`), or treat it further"),
             );
         }

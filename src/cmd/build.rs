@@ -7,7 +7,7 @@ use super::{print_for_build, EXIT_FINDINGS, EXIT_OK};
 use crate::diagnostic;
 use crate::output::Staging;
 use crate::pipeline::{self, Compiled};
-use crate::render::{self, RenderOptions, RenderStats};
+use crate::render::{RenderOptions, RenderStats};
 
 /// Resolves the output folder: `-o`, else `aims.toml`'s `output`, relative to the source.
 pub fn output_dir(compiled: &Compiled, out: Option<&Path>) -> PathBuf {
@@ -20,7 +20,7 @@ pub fn output_dir(compiled: &Compiled, out: Option<&Path>) -> PathBuf {
 /// Renders a compiled AIMS into `out`, atomically.
 pub fn publish(compiled: &Compiled, out: &Path, opts: &RenderOptions) -> anyhow::Result<RenderStats> {
     let staging = Staging::new(out, &compiled.root)?;
-    let stats = render::render_site(compiled, &staging.dir, opts)?;
+    let stats = crate::publish::write_site(compiled, &staging.dir, opts)?;
     let mut t = crate::timing::Phases::start();
     staging.commit()?;
     t.done("swap in (old portal removed)");

@@ -10,7 +10,7 @@ use super::{print_for_build, EXIT_FAILURE, EXIT_FINDINGS, EXIT_OK};
 use crate::diagnostic;
 use crate::output::bundle::{self, Manifest, WithheldDoc, MANIFEST};
 use crate::pipeline::Workspace;
-use crate::render::{self, RenderOptions};
+use crate::render::RenderOptions;
 
 fn slug(s: &str) -> String {
     let mut out = String::new();
@@ -69,7 +69,7 @@ pub fn run(src: &Path, output: Option<&Path>, include_confidential: bool) -> any
         .prefix("aimsbook-bundle-")
         .tempdir()
         .context("creating a staging folder")?;
-    render::render_site(
+    crate::publish::write_site(
         &compiled,
         stage.path(),
         &RenderOptions {

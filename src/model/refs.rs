@@ -5,30 +5,7 @@ type HashMap<K, V> = ahash::AHashMap<K, V>;
 
 use crate::catalog::{self, Catalog, ControlLookup};
 
-/// How a reference was written.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum RefKind {
-    /// `[[ID]]`, `[[ID|text]]`, `[[A.6.2.4]]`, `[[6.1.2]]`, `[[ID#anchor]]`.
-    Wiki { target: String, has_text: bool },
-    /// `[text](../path/file.md#anchor)` or `![img](../assets/x.png)`: a path relative to the file.
-    /// `joined` is the path from the repository root (filled in when the file is read, so that
-    /// re-resolving the graph does not redo it), `None` when it climbs out of the repository.
-    Path {
-        path: String,
-        fragment: Option<String>,
-        joined: Option<String>,
-    },
-}
-
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct BodyRef {
-    pub kind: RefKind,
-    /// Absolute position in the source file (1-based).
-    pub line: usize,
-    pub column: usize,
-    /// Length of the written reference, for underlining.
-    pub len: usize,
-}
+pub use crate::source::markdown::{is_external, BodyRef, RefKind};
 
 /// What a reference points at.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -180,23 +157,6 @@ fn percent_decode(s: &str) -> String {
     String::from_utf8(out).unwrap_or_else(|_| s.to_string())
 }
 
-/// Whether a link target is external (a URL scheme, mail, or a page-local anchor).
-pub fn is_external(dest: &str) -> bool {
-    if dest.starts_with('#') || dest.starts_with("//") {
-        return true;
-    }
-    match dest.split_once(':') {
-        Some((scheme, _)) => {
-            !scheme.is_empty()
-                && scheme.len() > 1
-                && scheme
-                    .chars()
-                    .all(|c| c.is_ascii_alphanumeric() || matches!(c, '+' | '-' | '.'))
-        }
-        None => false,
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -216,12 +176,4 @@ mod tests {
         );
     }
 
-    #[test]
-    fn externals() {
-        assert!(is_external("https://example.org"));
-        assert!(is_external("mailto:a@b"));
-        assert!(is_external("#top"));
-        assert!(!is_external("../a.md"));
-        assert!(!is_external("C:x"));
-    }
 }

@@ -2,7 +2,6 @@
 //! spreadsheets detect the encoding, one header row, RFC 4180 quoting) and as JSON.
 
 use crate::model::{Aims, ReviewState};
-use crate::render::pages::{applicability_label, Shared};
 
 /// A table to export: column names and rows of text cells.
 pub struct Table {
@@ -58,24 +57,48 @@ fn opt<T: ToString>(v: &Option<T>) -> String {
     v.as_ref().map(|x| x.to_string()).unwrap_or_default()
 }
 
-pub fn tables(s: &Shared) -> Vec<Table> {
-    let aims = s.aims;
-    let controls: Vec<_> = (0..aims.catalog.iso.controls.len())
-        .map(|c| (c, s.control_row(c, false)))
-        .collect();
+fn applicable(a: Option<bool>, listed: bool) -> &'static str {
+    match (a, listed) {
+        (Some(true), _) => "applicable",
+        (Some(false), _) => "excluded",
+        (None, true) => "unstated",
+        (None, false) => "missing",
+    }
+}
+
+/// Every export, read from the assessment: the same facts the portal and `check` state.
+/// Retired documents are left out of every column that counts (they stay in `documents`,
+/// with their status).
+pub fn tables(aims: &Aims) -> Vec<Table> {
+    let facts = &aims.facts;
+    let iso = &aims.catalog.iso.controls;
     let soa = Table {
         name: "soa".into(),
-        columns: vec!["control", "title", "area", "applicable", "status", "justification"],
-        rows: controls
+        columns: vec![
+            "control",
+            "title",
+            "area",
+            "applicable",
+            "declared_status",
+            "target",
+            "justification",
+            "state",
+            "reason",
+        ],
+        rows: iso
             .iter()
-            .map(|(_, r)| {
+            .zip(&facts.controls)
+            .map(|(c, f)| {
                 vec![
-                    r.id.clone(),
-                    r.title.clone(),
-                    r.area.clone(),
-                    r.applicable.unwrap_or("missing").to_string(),
-                    opt(&r.status),
-                    opt(&r.justification),
+                    c.id.clone(),
+                    c.title.clone(),
+                    c.area.clone(),
+                    applicable(f.applicable, f.in_soa).to_string(),
+                    opt(&f.declared),
+                    opt(&f.target),
+                    opt(&f.justification),
+                    f.state.as_str().to_string(),
+                    f.reason.clone(),
                 ]
             })
             .collect(),
@@ -86,43 +109,48 @@ pub fn tables(s: &Shared) -> Vec<Table> {
             "control",
             "title",
             "applicable",
-            "status",
-            "implemented_by",
+            "declared_status",
+            "state",
+            "evidence",
+            "draft_evidence",
             "risks",
             "systems",
-            "gap",
+            "reason",
         ],
-        rows: controls
+        rows: iso
             .iter()
-            .map(|(c, r)| {
-                let a = aims.applicability[*c].as_ref();
+            .zip(&facts.controls)
+            .map(|(c, f)| {
                 vec![
-                    r.id.clone(),
-                    r.title.clone(),
-                    applicability_label(a.and_then(|a| a.applicable), a.is_some()).to_string(),
-                    opt(&r.status),
-                    ids(aims, &aims.control_docs[*c]),
-                    ids(aims, &aims.control_risks[*c]),
-                    ids(aims, &aims.control_systems[*c]),
-                    r.gap.unwrap_or("").to_string(),
+                    c.id.clone(),
+                    c.title.clone(),
+                    applicable(f.applicable, f.in_soa).to_string(),
+                    opt(&f.declared),
+                    f.state.as_str().to_string(),
+                    ids(aims, &f.evidence),
+                    ids(aims, &f.draft_evidence),
+                    ids(aims, &f.risks),
+                    ids(aims, &f.systems),
+                    f.reason.clone(),
                 ]
             })
             .collect(),
     };
     let clauses = Table {
         name: "clauses".into(),
-        columns: vec!["clause", "title", "documented_information", "addressed_by"],
+        columns: vec!["clause", "title", "documented_information", "state", "addressed_by"],
         rows: aims
             .catalog
             .clauses
             .iter()
-            .enumerate()
-            .map(|(i, c)| {
+            .zip(&facts.clauses)
+            .map(|(c, f)| {
                 vec![
                     c.id.clone(),
                     c.title.clone(),
                     opt(&c.doc_info),
-                    ids(aims, &aims.clause_docs[i]),
+                    f.state.as_str().to_string(),
+                    ids(aims, &f.documents),
                 ]
             })
             .collect(),
@@ -142,16 +170,18 @@ pub fn tables(s: &Shared) -> Vec<Table> {
             "next_review",
             "review_state",
             "classification",
+            "systems",
             "source",
         ],
         rows: aims
             .docs
             .iter()
-            .map(|d| {
+            .enumerate()
+            .map(|(i, d)| {
                 vec![
                     d.id.clone(),
                     d.title.clone(),
-                    d.doc_type.clone(),
+                    d.doc_type.to_string(),
                     opt(&d.status),
                     opt(&d.owner),
                     opt(&d.version),
@@ -167,47 +197,82 @@ pub fn tables(s: &Shared) -> Vec<Table> {
                     }
                     .to_string(),
                     opt(&d.classification),
+                    if aims.systems_of[i].is_empty() {
+                        "organisation-wide".to_string()
+                    } else {
+                        ids(aims, &aims.systems_of[i])
+                    },
                     d.file.clone(),
                 ]
             })
             .collect(),
     };
+    let eu = aims
+        .catalog
+        .frameworks
+        .iter()
+        .position(|f| f.prefix == crate::catalog::frameworks::EU_AI_ACT);
+    let mut system_columns = vec![
+        "id",
+        "title",
+        "status",
+        "role",
+        "lifecycle_stage",
+        "eu_ai_act_category",
+        "eu_ai_act_transparency",
+        "high_risk_basis",
+        "annex_iii_area",
+        "gpai_model",
+        "purpose",
+        "supplier",
+        "owner",
+        "risks",
+        "impact_assessments",
+        "approved_impact_assessment",
+        "max_risk_level",
+    ];
+    if eu.is_some() {
+        system_columns.extend(["eu_ai_act_obligations", "eu_ai_act_gaps"]);
+    }
     let systems = Table {
         name: "systems".into(),
-        columns: vec![
-            "id",
-            "title",
-            "role",
-            "lifecycle_stage",
-            "eu_ai_act_category",
-            "annex_iii_area",
-            "purpose",
-            "supplier",
-            "owner",
-            "status",
-            "risks",
-            "impact_assessments",
-        ],
-        rows: aims
-            .docs
+        columns: system_columns,
+        rows: facts
+            .systems
             .iter()
-            .enumerate()
-            .filter_map(|(i, d)| d.system().map(|sys| (i, d, sys)))
-            .map(|(i, d, sys)| {
-                vec![
+            .filter_map(|s| aims.docs[s.doc].system().map(|sys| (s, &aims.docs[s.doc], sys)))
+            .map(|(s, d, sys)| {
+                let mut row = vec![
                     d.id.clone(),
                     d.title.clone(),
-                    sys.roles.join("; "),
+                    opt(&d.status),
+                    sys.roles.iter().map(|r| r.as_str()).collect::<Vec<_>>().join("; "),
                     opt(&sys.lifecycle_stage),
                     opt(&sys.eu_ai_act_category),
+                    sys.transparency.iter().map(|c| c.as_str()).collect::<Vec<_>>().join("; "),
+                    opt(&sys.high_risk_basis),
                     opt(&sys.annex_iii_area),
+                    if sys.gpai_model { "true".into() } else { String::new() },
                     opt(&sys.purpose),
                     opt(&sys.supplier),
                     opt(&d.owner),
-                    opt(&d.status),
-                    ids(aims, &aims.system_risks[i]),
-                    ids(aims, &aims.system_assessments[i]),
-                ]
+                    ids(aims, &s.risks),
+                    ids(aims, &s.assessments),
+                    if s.approved_assessment { "yes" } else { "no" }.to_string(),
+                    s.max_risk.map(|m| m.level.as_str().to_string()).unwrap_or_default(),
+                ];
+                if let (Some(f), Some(e)) = (eu, &s.eu) {
+                    let fw = &aims.catalog.frameworks[f];
+                    row.push(
+                        e.obligations
+                            .iter()
+                            .map(|o| format!("{} ({})", fw.controls[o.article].id, o.state.as_str()))
+                            .collect::<Vec<_>>()
+                            .join("; "),
+                    );
+                    row.push(e.gaps.to_string());
+                }
+                row
             })
             .collect(),
     };
@@ -216,42 +281,42 @@ pub fn tables(s: &Shared) -> Vec<Table> {
         columns: vec![
             "id",
             "title",
+            "status",
             "systems",
             "likelihood",
             "impact",
             "inherent",
+            "inherent_level",
             "residual_likelihood",
             "residual_impact",
             "residual",
+            "residual_level",
             "treatment",
             "risk_owner",
             "controls",
-            "status",
         ],
-        rows: aims
-            .docs
+        rows: facts
+            .risks
             .iter()
-            .enumerate()
-            .filter_map(|(i, d)| d.risk().map(|r| (i, d, r)))
-            .map(|(i, d, r)| {
-                let controls: Vec<&str> = aims.controls_of[i]
-                    .iter()
-                    .map(|&c| aims.catalog.iso.controls[c].id.as_str())
-                    .collect();
+            .filter_map(|f| aims.docs[f.doc].risk().map(|r| (f, &aims.docs[f.doc], r)))
+            .map(|(f, d, r)| {
+                let controls: Vec<&str> = aims.controls_of[f.doc].iter().map(|&c| iso[c].id.as_str()).collect();
                 vec![
                     d.id.clone(),
                     d.title.clone(),
-                    ids(aims, &aims.risk_systems[i]),
+                    opt(&d.status),
+                    ids(aims, &aims.risk_systems[f.doc]),
                     opt(&r.likelihood),
                     opt(&r.impact),
-                    opt(&r.inherent()),
+                    opt(&f.inherent.map(|s| s.value)),
+                    f.inherent.map(|s| s.level.as_str()).unwrap_or_default().to_string(),
                     opt(&r.residual_likelihood),
                     opt(&r.residual_impact),
-                    opt(&r.residual()),
+                    opt(&f.residual.map(|s| s.value)),
+                    f.residual.map(|s| s.level.as_str()).unwrap_or_default().to_string(),
                     opt(&r.treatment),
                     opt(&r.risk_owner.clone().or_else(|| d.owner.clone())),
                     controls.join("; "),
-                    opt(&d.status),
                 ]
             })
             .collect(),
@@ -266,23 +331,34 @@ pub fn tables(s: &Shared) -> Vec<Table> {
                 "state",
                 "direct_evidence",
                 "mapped_iso42001",
-                "inferred_evidence_count",
+                "inferred_evidence",
             ],
-            rows: (0..fw.controls.len())
-                .map(|c| {
-                    let r = crate::render::frameworks::row(s, f, c, false);
-                    let mapped: Vec<String> = r
-                        .mapped
+            rows: fw
+                .controls
+                .iter()
+                .zip(&facts.frameworks[f])
+                .enumerate()
+                .map(|(c, (control, cf))| {
+                    let mapped: Vec<String> = aims
+                        .catalog
+                        .mappings_of(f, c)
                         .iter()
-                        .map(|m| format!("{} ({})", m.link.id, m.relationship))
+                        .map(|m| {
+                            let other = if m.from == crate::catalog::frameworks::Item::Other(f, c) {
+                                m.to
+                            } else {
+                                m.from
+                            };
+                            format!("{} ({})", aims.catalog.item_id(other), m.relationship)
+                        })
                         .collect();
                     vec![
-                        r.id.clone(),
-                        r.title.clone(),
-                        r.state.to_string(),
-                        r.direct.iter().map(|d| d.id.as_str()).collect::<Vec<_>>().join("; "),
+                        control.id.clone(),
+                        control.title.clone(),
+                        cf.state.as_str().to_string(),
+                        ids(aims, &cf.direct),
                         mapped.join("; "),
-                        r.inferred.to_string(),
+                        ids(aims, &cf.inferred),
                     ]
                 })
                 .collect(),

@@ -3,7 +3,6 @@
 
 pub mod bundle;
 pub mod exports;
-pub mod search;
 
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -113,6 +112,60 @@ fn absolute(p: &Path) -> anyhow::Result<PathBuf> {
         Ok(p.to_path_buf())
     } else {
         Ok(std::env::current_dir()?.join(p))
+    }
+}
+
+/// Writes the files of a portal under one folder, creating folders once each. With `atomic`,
+/// each file is written to a temporary name and renamed into place, so a server reading the
+/// folder never sees a half-written page (serve writes into the folder it serves).
+pub struct PortalWriter {
+    root: PathBuf,
+    atomic: bool,
+    made: std::sync::Mutex<std::collections::HashSet<PathBuf>>,
+}
+
+impl PortalWriter {
+    pub fn new(root: &Path, atomic: bool) -> PortalWriter {
+        PortalWriter {
+            root: root.to_path_buf(),
+            atomic,
+            made: Default::default(),
+        }
+    }
+
+    /// Writes `bytes` to `rel` (a `/`-separated path inside the portal).
+    pub fn write(&self, rel: &str, bytes: &[u8]) -> anyhow::Result<()> {
+        let path = self.root.join(rel);
+        if let Some(parent) = path.parent() {
+            let known = self.made.lock().map(|m| m.contains(parent)).unwrap_or(false);
+            if !known {
+                fs::create_dir_all(parent).with_context(|| format!("creating {}", parent.display()))?;
+                if let Ok(mut m) = self.made.lock() {
+                    m.insert(parent.to_path_buf());
+                }
+            }
+        }
+        let written = if self.atomic {
+            let mut name = path.file_name().unwrap_or_default().to_os_string();
+            name.push(TEMP_MARKER);
+            let tmp = path.with_file_name(name);
+            fs::write(&tmp, bytes).and_then(|_| fs::rename(&tmp, &path))
+        } else {
+            fs::write(&path, bytes)
+        };
+        written.with_context(|| format!("writing {}", path.display()))
+    }
+
+    /// Copies repository files that documents link to (images, attachments) into the portal.
+    pub fn copy_assets<'a>(&self, source_root: &Path, assets: impl IntoIterator<Item = &'a String>) -> anyhow::Result<()> {
+        for asset in assets {
+            let dest = self.root.join(asset);
+            if let Some(parent) = dest.parent() {
+                fs::create_dir_all(parent)?;
+            }
+            fs::copy(source_root.join(asset), &dest).with_context(|| format!("copying {asset}"))?;
+        }
+        Ok(())
     }
 }
 

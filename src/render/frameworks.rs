@@ -21,6 +21,8 @@ pub struct FrameworkSummary {
     pub direct: usize,
     pub inferred: usize,
     pub gaps: usize,
+    /// Articles read for context (definitions, penalties…): never gaps.
+    pub context: usize,
 }
 
 #[derive(Serialize)]
@@ -28,7 +30,10 @@ pub struct MappedItem {
     pub link: CatalogLink,
     pub framework: String,
     pub relationship: String,
+    /// Whether evidence of the mapped item counts as inferred evidence (`related` does not).
+    pub carries_evidence: bool,
     pub note: String,
+    pub basis: String,
     pub ours: bool,
     pub evidence: Vec<DocLink>,
     pub more: usize,
@@ -43,7 +48,7 @@ pub struct FrameworkRow {
     pub direct: Vec<DocLink>,
     pub mapped: Vec<MappedItem>,
     pub inferred: usize,
-    /// direct, inferred or gap
+    /// direct, inferred, gap or context
     pub state: &'static str,
 }
 
@@ -87,76 +92,63 @@ fn item_link(s: &Shared, item: Item) -> (CatalogLink, String) {
     }
 }
 
-/// Documents evidencing an ISO item (implementing a control, addressing a clause).
-fn evidence_of<'a>(s: &Shared<'a>, item: Item) -> &'a [usize] {
+/// Live evidence of an ISO item, as the assessment holds it.
+fn evidence_of(s: &Shared, item: Item) -> Vec<usize> {
+    let facts = &s.aims.facts;
     match item {
-        Item::IsoControl(c) => &s.aims.control_docs[c],
-        Item::IsoClause(k) => &s.aims.clause_docs[k],
-        Item::Other(f, c) => &s.aims.fw_control_docs[f][c],
+        Item::IsoControl(c) => facts.controls[c].evidence.clone(),
+        Item::IsoClause(k) => facts.clauses[k]
+            .documents
+            .iter()
+            .copied()
+            .filter(|&d| s.aims.docs[d].is_live_evidence())
+            .collect(),
+        Item::Other(..) => vec![],
     }
 }
 
-fn mapped_items(s: &Shared, f: usize, c: usize, with_evidence: bool) -> (Vec<MappedItem>, usize) {
+fn mapped_items(s: &Shared, f: usize, c: usize, with_evidence: bool) -> Vec<MappedItem> {
     let me = Item::Other(f, c);
-    let mut inferred: Vec<usize> = Vec::new();
-    let items = s
-        .aims
+    s.aims
         .catalog
         .mappings_of(f, c)
         .into_iter()
         .map(|m: &Mapping| {
             let other = if m.from == me { m.to } else { m.from };
             let (link, framework) = item_link(s, other);
-            let ev: Vec<usize> = if matches!(other, Item::Other(..)) {
-                vec![]
+            let ev: Vec<usize> = if with_evidence && m.carries_evidence() {
+                evidence_of(s, other)
             } else {
-                evidence_of(s, other).to_vec()
+                vec![]
             };
-            inferred.extend(ev.iter().copied());
             MappedItem {
                 link,
                 framework,
                 relationship: m.relationship.clone(),
+                carries_evidence: m.carries_evidence(),
                 note: m.note.clone(),
+                basis: m.basis.clone(),
                 ours: !m.user,
-                more: if with_evidence {
-                    ev.len().saturating_sub(EVIDENCE_SHOWN)
-                } else {
-                    ev.len()
-                },
-                evidence: if with_evidence {
-                    s.links_of(&ev[..ev.len().min(EVIDENCE_SHOWN)])
-                } else {
-                    vec![]
-                },
+                more: ev.len().saturating_sub(EVIDENCE_SHOWN),
+                evidence: s.links_of(&ev[..ev.len().min(EVIDENCE_SHOWN)]),
             }
         })
-        .collect();
-    inferred.sort_unstable();
-    inferred.dedup();
-    (items, inferred.len())
+        .collect()
 }
 
 pub fn row(s: &Shared, f: usize, c: usize, full: bool) -> FrameworkRow {
     let fw = &s.aims.catalog.frameworks[f];
     let control = &fw.controls[c];
-    let direct = &s.aims.fw_control_docs[f][c];
-    let (mapped, inferred) = mapped_items(s, f, c, full);
+    let facts = &s.aims.facts.frameworks[f][c];
     FrameworkRow {
         id: control.id.clone(),
         title: control.title.clone(),
         summary: control.summary.clone(),
         href: framework_href(&fw.prefix, &control.id),
-        direct: s.links_of(direct),
-        mapped,
-        inferred,
-        state: if !direct.is_empty() {
-            "direct"
-        } else if inferred > 0 {
-            "inferred"
-        } else {
-            "gap"
-        },
+        direct: s.links_of(&facts.direct),
+        mapped: mapped_items(s, f, c, full),
+        inferred: facts.inferred.len(),
+        state: facts.state.as_str(),
     }
 }
 
@@ -165,20 +157,18 @@ pub fn summaries(s: &Shared) -> Vec<FrameworkSummary> {
         .catalog
         .frameworks
         .iter()
-        .enumerate()
-        .map(|(f, fw)| {
-            let rows: Vec<FrameworkRow> = (0..fw.controls.len()).map(|c| row(s, f, c, false)).collect();
-            FrameworkSummary {
-                prefix: fw.prefix.clone(),
-                name: fw.name.clone(),
-                version: fw.version.clone(),
-                builtin: fw.builtin,
-                href: format!("frameworks/{}/index.html", fw.prefix),
-                controls: rows.len(),
-                direct: rows.iter().filter(|r| r.state == "direct").count(),
-                inferred: rows.iter().filter(|r| r.state == "inferred").count(),
-                gaps: rows.iter().filter(|r| r.state == "gap").count(),
-            }
+        .zip(&s.aims.facts.framework_counts)
+        .map(|(fw, n)| FrameworkSummary {
+            prefix: fw.prefix.clone(),
+            name: fw.name.clone(),
+            version: fw.version.clone(),
+            builtin: fw.builtin,
+            href: format!("frameworks/{}/index.html", fw.prefix),
+            controls: n.controls,
+            direct: n.direct,
+            inferred: n.inferred,
+            gaps: n.gap,
+            context: n.context,
         })
         .collect()
 }
@@ -273,42 +263,4 @@ pub fn control(s: &Shared, f: usize, c: usize) -> impl Serialize {
         group,
         row: row(s, f, c, true),
     }
-}
-
-/// For an AI system's EU AI Act tier: the articles that follow, with their coverage.
-#[derive(Serialize)]
-pub struct Obligation {
-    pub id: String,
-    pub title: String,
-    pub href: String,
-    pub direct: usize,
-    pub inferred: usize,
-    pub state: &'static str,
-}
-
-pub fn obligations(s: &Shared, tier: &str) -> (String, Vec<Obligation>) {
-    let cat = &s.aims.catalog;
-    let Some(f) = cat.frameworks.iter().position(|f| f.prefix == "eu-ai-act") else {
-        return (String::new(), vec![]);
-    };
-    let Some(t) = cat.eu_tiers.iter().find(|t| t.tier == tier) else {
-        return (String::new(), vec![]);
-    };
-    let list = t
-        .articles
-        .iter()
-        .filter_map(|a| cat.frameworks[f].control_index(a))
-        .map(|c| {
-            let r = row(s, f, c, false);
-            Obligation {
-                id: r.id,
-                title: r.title,
-                href: r.href,
-                direct: r.direct.len(),
-                inferred: r.inferred,
-                state: r.state,
-            }
-        })
-        .collect();
-    (t.note.clone(), list)
 }

@@ -5,7 +5,9 @@ use serde::Serialize;
 
 use super::pages::{annex_iii_label, eu_category_label, risk_summary, RiskSummary, Shared};
 use super::svg::heat_map;
-use super::{type_label, CatalogLink, DocLink};
+use super::{control_href, type_label, CatalogLink, DocLink};
+use crate::model::assess::{ActionKind, ClauseState, ControlState, SoaCounts, Subject};
+use crate::model::kinds::{DocType, Status};
 use crate::model::{Details, ReviewState};
 
 #[derive(Serialize)]
@@ -29,97 +31,120 @@ struct Coverage {
     percent: usize,
 }
 
-fn coverage(covered: usize, total: usize) -> Coverage {
-    Coverage {
-        covered,
-        total,
-        percent: (covered * 100).checked_div(total).unwrap_or(100),
-    }
+#[derive(Serialize)]
+struct ActionView {
+    kind: &'static str,
+    text: String,
+    href: String,
+    due: String,
+    overdue: bool,
 }
+
+/// How many next actions the dashboard lists before pointing at the rest.
+const ACTIONS_SHOWN: usize = 15;
 
 #[derive(Serialize)]
 struct Dashboard {
     page_title: String,
     nav: &'static str,
+    /// Live documents; retired ones are left out of every figure and counted here.
     documents: usize,
+    retired_documents: usize,
     by_type: Vec<Count>,
     by_status: Vec<Count>,
     clause_coverage: Coverage,
-    control_coverage: Coverage,
-    applicable: usize,
-    excluded: usize,
-    control_gaps: Vec<CatalogLink>,
+    drafts_only_clauses: usize,
+    soa: SoaCounts,
+    implemented_percent: usize,
+    control_gaps: Vec<GapLink>,
     clause_gaps: Vec<CatalogLink>,
     overdue: Vec<DueItem>,
     due_soon: Vec<DueItem>,
     open_nonconformities: Vec<DueItem>,
     systems: usize,
+    retired_systems: usize,
     risks: usize,
+    retired_risks: usize,
     high_risks: usize,
+    high_threshold: i64,
     heat_inherent: String,
     heat_residual: String,
     has_soa: bool,
     review_warning_days: i64,
+    actions: Vec<ActionView>,
+    more_actions: usize,
 }
 
-fn leaf_clauses(s: &Shared) -> Vec<usize> {
-    let clauses = &s.aims.catalog.clauses;
-    (0..clauses.len())
-        .filter(|&i| !clauses.iter().any(|c| c.id.starts_with(&format!("{}.", clauses[i].id))))
-        .collect()
+#[derive(Serialize)]
+struct GapLink {
+    link: CatalogLink,
+    reason: String,
+}
+
+fn action_kind(k: ActionKind) -> &'static str {
+    match k {
+        ActionKind::ProhibitedInOperation => "prohibited system",
+        ActionKind::ReviewOverdue => "review overdue",
+        ActionKind::NonconformityOverdue => "nonconformity overdue",
+        ActionKind::ControlPending => "control",
+        ActionKind::ControlGap => "control gap",
+        ActionKind::SystemWithoutAssessment => "impact assessment",
+        ActionKind::ObligationWithoutEvidence => "EU AI Act",
+        ActionKind::DocumentInDraft => "approval",
+    }
 }
 
 pub fn dashboard(s: &Shared) -> impl Serialize {
     let aims = s.aims;
-    let mut by_type: Vec<Count> = crate::model::fields::TYPES
+    let facts = &aims.facts;
+    let live = || aims.docs.iter().filter(|d| !d.is_retired());
+    let mut by_type: Vec<Count> = DocType::ALL
         .iter()
         .map(|t| Count {
-            label: type_label(t).to_string(),
-            key: t.to_string(),
-            count: aims.docs.iter().filter(|d| d.doc_type == *t).count(),
+            label: type_label(*t).to_string(),
+            key: t.as_str().to_string(),
+            count: live().filter(|d| d.doc_type == *t).count(),
         })
         .filter(|c| c.count > 0)
         .collect();
     by_type.sort_by_key(|c| std::cmp::Reverse(c.count));
-    let by_status: Vec<Count> = ["approved", "review", "draft", "retired", ""]
+    let by_status: Vec<Count> = [
+        Some(Status::Approved),
+        Some(Status::Review),
+        Some(Status::Draft),
+        Some(Status::Retired),
+        None,
+    ]
+    .iter()
+    .map(|st| Count {
+        label: st.map(|s| s.as_str().to_string()).unwrap_or_else(|| "no status".into()),
+        key: st.map(|s| s.as_str().to_string()).unwrap_or_default(),
+        count: aims.docs.iter().filter(|d| d.status == *st).count(),
+    })
+    .filter(|c| c.count > 0)
+    .collect();
+    let clause_gaps: Vec<CatalogLink> = facts
+        .clauses
         .iter()
-        .map(|st| Count {
-            label: if st.is_empty() {
-                "no status".into()
-            } else {
-                st.to_string()
-            },
-            key: st.to_string(),
-            count: aims
-                .docs
-                .iter()
-                .filter(|d| d.status.as_deref().unwrap_or("") == *st)
-                .count(),
-        })
-        .filter(|c| c.count > 0)
+        .enumerate()
+        .filter(|(_, f)| f.state == ClauseState::Gap)
+        .map(|(c, _)| s.clause_link(c))
         .collect();
-    let leaves = leaf_clauses(s);
-    let clause_gaps: Vec<CatalogLink> = leaves
+    let control_gaps = facts
+        .controls
         .iter()
-        .filter(|&&c| aims.live_clause_docs[c].is_empty())
-        .map(|&c| s.clause_link(c))
-        .collect();
-    let rows: Vec<_> = (0..aims.catalog.iso.controls.len())
-        .map(|c| s.control_row(c, false))
-        .collect();
-    let applicable = rows.iter().filter(|r| r.applicable == Some("applicable")).count();
-    let excluded = rows.iter().filter(|r| r.applicable == Some("excluded")).count();
-    let implemented = rows
-        .iter()
-        .filter(|r| r.applicable == Some("applicable") && r.document_count > 0)
-        .count();
-    let control_gaps = rows
-        .iter()
-        .filter(|r| r.gap.is_some())
-        .map(|r| CatalogLink {
-            id: r.id.clone(),
-            title: r.title.clone(),
-            href: r.href.clone(),
+        .enumerate()
+        .filter(|(_, f)| f.state == ControlState::Gap)
+        .map(|(c, f)| {
+            let control = &aims.catalog.iso.controls[c];
+            GapLink {
+                link: CatalogLink {
+                    id: control.id.clone(),
+                    title: control.title.clone(),
+                    href: control_href(&control.id),
+                },
+                reason: f.reason.clone(),
+            }
         })
         .collect();
 
@@ -155,51 +180,66 @@ pub fn dashboard(s: &Shared) -> impl Serialize {
         })
         .collect();
 
-    let mut inherent: [[Vec<String>; 5]; 5] = Default::default();
-    let mut residual: [[Vec<String>; 5]; 5] = Default::default();
-    let mut risks = 0;
-    let mut high = 0;
-    for d in &aims.docs {
-        let Some(r) = d.risk() else { continue };
-        if d.status.as_deref() == Some("retired") {
-            continue;
-        }
-        risks += 1;
-        if let (Some(l), Some(i)) = (r.likelihood, r.impact) {
-            inherent[(l - 1) as usize][(i - 1) as usize].push(d.id.clone());
-        }
-        if let (Some(l), Some(i)) = (r.residual_likelihood, r.residual_impact) {
-            residual[(l - 1) as usize][(i - 1) as usize].push(d.id.clone());
-        }
-        if r.residual()
-            .or(r.inherent())
-            .is_some_and(|x| x >= crate::check::HIGH_RISK)
-        {
-            high += 1;
+    let n = aims.config.risk.scale as usize;
+    let mut inherent = vec![vec![Vec::new(); n]; n];
+    let mut residual = vec![vec![Vec::new(); n]; n];
+    for r in facts.risks.iter().filter(|r| !r.retired) {
+        let id = &aims.docs[r.doc].id;
+        for (score, map) in [(r.inherent, &mut inherent), (r.residual, &mut residual)] {
+            if let Some(sc) = score {
+                map[(sc.likelihood - 1) as usize][(sc.impact - 1) as usize].push(id.clone());
+            }
         }
     }
+    let actions: Vec<ActionView> = facts
+        .actions
+        .iter()
+        .take(ACTIONS_SHOWN)
+        .map(|a| ActionView {
+            kind: action_kind(a.kind),
+            text: a.text.clone(),
+            href: match a.subject {
+                Subject::Doc(d) => super::doc_href(&aims.docs[d]),
+                Subject::Obligation(d, _) => format!("{}#eu-ai-act", super::doc_href(&aims.docs[d])),
+                Subject::Control(c) => control_href(&aims.catalog.iso.controls[c].id),
+            },
+            due: a.due.map(|d| d.to_string()).unwrap_or_default(),
+            overdue: a.overdue,
+        })
+        .collect();
+    let criteria = &aims.config.risk;
     Dashboard {
         page_title: "Dashboard".into(),
         nav: "dashboard",
-        documents: aims.docs.len(),
+        documents: facts.documents.live,
+        retired_documents: facts.documents.retired,
         by_type,
         by_status,
-        clause_coverage: coverage(leaves.len() - clause_gaps.len(), leaves.len()),
-        control_coverage: coverage(implemented, applicable),
-        applicable,
-        excluded,
+        clause_coverage: Coverage {
+            covered: facts.clause_counts.addressed,
+            total: facts.clause_counts.total,
+            percent: facts.clause_counts.percent(),
+        },
+        drafts_only_clauses: facts.clause_counts.drafts_only,
+        implemented_percent: facts.soa.implemented_percent(),
+        soa: facts.soa.clone(),
         control_gaps,
         clause_gaps,
         overdue,
         due_soon,
         open_nonconformities,
-        systems: aims.docs.iter().filter(|d| d.doc_type == "system").count(),
-        risks,
-        high_risks: high,
-        heat_inherent: heat_map("Inherent risk: likelihood × impact", &inherent),
-        heat_residual: heat_map("Residual risk: likelihood × impact after treatment", &residual),
+        systems: facts.systems.iter().filter(|s| !s.retired).count(),
+        retired_systems: facts.systems.iter().filter(|s| s.retired).count(),
+        risks: facts.risk_counts.live,
+        retired_risks: facts.risk_counts.retired,
+        high_risks: facts.risk_counts.high,
+        high_threshold: criteria.high,
+        heat_inherent: heat_map("Inherent risk: likelihood × impact", &inherent, criteria),
+        heat_residual: heat_map("Residual risk: likelihood × impact after treatment", &residual, criteria),
         has_soa: !aims.soa.is_empty(),
         review_warning_days: aims.config.review_warning_days,
+        more_actions: facts.actions.len().saturating_sub(ACTIONS_SHOWN),
+        actions,
     }
 }
 
@@ -225,16 +265,18 @@ struct Documents {
     page_title: String,
     nav: &'static str,
     groups: Vec<TypeGroup>,
+    /// Live documents; retired ones are listed with their status and counted apart.
     total: usize,
+    retired: usize,
 }
 
 pub fn documents(s: &Shared) -> impl Serialize {
     let aims = s.aims;
-    let groups = crate::model::fields::TYPES
+    let groups = DocType::ALL
         .iter()
         .map(|t| TypeGroup {
-            label: type_label(t),
-            key: t.to_string(),
+            label: type_label(*t),
+            key: t.as_str().to_string(),
             rows: aims
                 .docs
                 .iter()
@@ -260,7 +302,8 @@ pub fn documents(s: &Shared) -> impl Serialize {
         page_title: "Documents".into(),
         nav: "docs",
         groups,
-        total: aims.docs.len(),
+        total: aims.facts.documents.live,
+        retired: aims.facts.documents.retired,
     }
 }
 
@@ -282,52 +325,40 @@ struct Clauses {
     nav: &'static str,
     rows: Vec<ClauseRow>,
     coverage: Coverage,
+    drafts_only: usize,
+    /// Citations by retired documents, left out.
+    retired: usize,
 }
 
 pub fn clauses(s: &Shared) -> impl Serialize {
     let aims = s.aims;
-    let leaves = leaf_clauses(s);
-    let mut covered = 0;
+    let facts = &aims.facts;
     let rows = aims
         .catalog
         .clauses
         .iter()
-        .enumerate()
-        .map(|(i, c)| {
-            let docs = &aims.clause_docs[i];
-            let is_leaf = leaves.contains(&i);
-            let live_docs = &aims.live_clause_docs[i];
-            let state = if !is_leaf && live_docs.is_empty() {
-                "group"
-            } else if live_docs.is_empty() {
-                "gap"
-            } else if live_docs
-                .iter()
-                .all(|&d| matches!(aims.docs[d].status.as_deref(), Some("draft") | Some("review")))
-            {
-                "drafts-only"
-            } else {
-                "covered"
-            };
-            if is_leaf && state != "gap" {
-                covered += 1;
-            }
-            ClauseRow {
-                id: c.id.clone(),
-                title: c.title.clone(),
-                href: super::clause_href(&c.id),
-                depth: c.depth(),
-                doc_info: c.doc_info.clone(),
-                documents: s.links_of(docs),
-                state,
-            }
+        .zip(&facts.clauses)
+        .map(|(c, f)| ClauseRow {
+            id: c.id.clone(),
+            title: c.title.clone(),
+            href: super::clause_href(&c.id),
+            depth: c.depth(),
+            doc_info: c.doc_info.clone(),
+            documents: s.links_of(&f.documents),
+            state: f.state.as_str(),
         })
         .collect();
     Clauses {
         page_title: "Clause matrix".into(),
         nav: "clauses",
         rows,
-        coverage: coverage(covered, leaves.len()),
+        coverage: Coverage {
+            covered: facts.clause_counts.addressed,
+            total: facts.clause_counts.total,
+            percent: facts.clause_counts.percent(),
+        },
+        drafts_only: facts.clause_counts.drafts_only,
+        retired: facts.clauses.iter().map(|f| f.retired).sum(),
     }
 }
 
@@ -344,16 +375,15 @@ struct Controls {
     nav: &'static str,
     areas: Vec<AreaGroup>,
     soa: Option<DocLink>,
-    applicable: usize,
-    excluded: usize,
-    gaps: usize,
+    counts: SoaCounts,
+    implemented_percent: usize,
+    other: Vec<super::pages::OtherEntry>,
+    /// Citations by retired documents, left out of the evidence.
+    retired: usize,
 }
 
 pub fn controls(s: &Shared) -> impl Serialize {
     let aims = s.aims;
-    let mut applicable = 0;
-    let mut excluded = 0;
-    let mut gaps = 0;
     let areas = aims
         .catalog
         .iso
@@ -367,18 +397,7 @@ pub fn controls(s: &Shared) -> impl Serialize {
                 .iter()
                 .flat_map(|o| o.controls.iter())
                 .filter_map(|c| aims.catalog.iso.control_index(&c.id))
-                .map(|c| {
-                    let row = s.control_row(c, true);
-                    match row.applicable {
-                        Some("applicable") => applicable += 1,
-                        Some("excluded") => excluded += 1,
-                        _ => {}
-                    }
-                    if row.gap.is_some() {
-                        gaps += 1;
-                    }
-                    row
-                })
+                .map(|c| s.control_row(c, true))
                 .collect(),
         })
         .collect();
@@ -387,9 +406,10 @@ pub fn controls(s: &Shared) -> impl Serialize {
         nav: "controls",
         areas,
         soa: aims.soa.first().map(|&i| s.link(i)),
-        applicable,
-        excluded,
-        gaps,
+        counts: aims.facts.soa.clone(),
+        implemented_percent: aims.facts.soa.implemented_percent(),
+        other: super::pages::other_soa_entries(s),
+        retired: aims.facts.controls.iter().map(|f| f.retired).sum(),
     }
 }
 
@@ -400,6 +420,7 @@ struct SystemRow {
     lifecycle_stage: String,
     eu_category: String,
     eu_category_label: String,
+    transparency: String,
     annex_iii: String,
     supplier: String,
     owner: String,
@@ -407,6 +428,11 @@ struct SystemRow {
     max_residual: Option<i64>,
     max_residual_level: &'static str,
     assessments: usize,
+    approved_assessment: bool,
+    in_operation: bool,
+    obligations: usize,
+    obligation_gaps: usize,
+    retired: bool,
 }
 
 #[derive(Serialize)]
@@ -414,43 +440,54 @@ struct Systems {
     page_title: String,
     nav: &'static str,
     rows: Vec<SystemRow>,
+    live: usize,
+    retired: usize,
+    eu_enabled: bool,
 }
 
 pub fn systems(s: &Shared) -> impl Serialize {
     let aims = s.aims;
-    let rows = aims
-        .docs
+    let rows: Vec<SystemRow> = aims
+        .facts
+        .systems
         .iter()
-        .enumerate()
-        .filter_map(|(i, d)| d.system().map(|sys| (i, d, sys)))
-        .map(|(i, d, sys)| {
-            let max_residual = aims.system_risks[i]
+        .filter_map(|f| aims.docs[f.doc].system().map(|sys| (f, &aims.docs[f.doc], sys)))
+        .map(|(f, d, sys)| SystemRow {
+            link: s.link(f.doc),
+            roles: sys.roles.iter().map(|r| r.as_str()).collect::<Vec<_>>().join(", "),
+            lifecycle_stage: sys.lifecycle_stage.clone().unwrap_or_default(),
+            eu_category: sys.eu_ai_act_category.map(|c| c.as_str().to_string()).unwrap_or_default(),
+            eu_category_label: sys.eu_ai_act_category.map(eu_category_label).unwrap_or_default(),
+            transparency: sys
+                .transparency
                 .iter()
-                .filter_map(|&r| aims.docs[r].risk().and_then(|x| x.residual().or(x.inherent())))
-                .max();
-            SystemRow {
-                link: s.link(i),
-                roles: sys.roles.join(", "),
-                lifecycle_stage: sys.lifecycle_stage.clone().unwrap_or_default(),
-                eu_category: sys.eu_ai_act_category.clone().unwrap_or_default(),
-                eu_category_label: sys
-                    .eu_ai_act_category
-                    .as_deref()
-                    .map(eu_category_label)
-                    .unwrap_or_default(),
-                annex_iii: sys.annex_iii_area.map(annex_iii_label).unwrap_or_default(),
-                supplier: sys.supplier.clone().unwrap_or_default(),
-                owner: d.owner.clone().unwrap_or_default(),
-                risks: aims.system_risks[i].len(),
-                max_residual,
-                max_residual_level: max_residual.map(super::svg::risk_level).unwrap_or(""),
-                assessments: aims.system_assessments[i].len(),
-            }
+                .map(|c| c.paragraph())
+                .collect::<Vec<_>>()
+                .join(", "),
+            annex_iii: sys.annex_iii_area.map(annex_iii_label).unwrap_or_default(),
+            supplier: sys.supplier.clone().unwrap_or_default(),
+            owner: d.owner.clone().unwrap_or_default(),
+            risks: f.risks.len(),
+            max_residual: f.max_risk.map(|m| m.value),
+            max_residual_level: f.max_risk.map(|m| m.level.as_str()).unwrap_or(""),
+            assessments: f.assessments.len(),
+            approved_assessment: f.approved_assessment,
+            in_operation: f.in_operation,
+            obligations: f.eu.as_ref().map(|e| e.obligations.len()).unwrap_or(0),
+            obligation_gaps: f.eu.as_ref().map(|e| e.gaps).unwrap_or(0),
+            retired: f.retired,
         })
         .collect();
     Systems {
         page_title: "AI system inventory".into(),
         nav: "systems",
+        live: rows.iter().filter(|r| !r.retired).count(),
+        retired: rows.iter().filter(|r| r.retired).count(),
+        eu_enabled: aims
+            .catalog
+            .frameworks
+            .iter()
+            .any(|f| f.prefix == crate::catalog::frameworks::EU_AI_ACT),
         rows,
     }
 }
@@ -460,6 +497,10 @@ struct Risks {
     page_title: String,
     nav: &'static str,
     rows: Vec<RiskRow>,
+    live: usize,
+    retired: usize,
+    scale: i64,
+    high_threshold: i64,
 }
 
 #[derive(Serialize)]
@@ -479,7 +520,7 @@ pub fn risks(s: &Shared) -> impl Serialize {
         .enumerate()
         .filter_map(|(i, d)| d.risk().map(|r| (i, r)))
         .map(|(i, r)| RiskRow {
-            summary: risk_summary(s, i, false),
+            summary: risk_summary(s, i, false, &[]),
             likelihood: r.likelihood,
             impact: r.impact,
             residual_likelihood: r.residual_likelihood,
@@ -490,5 +531,9 @@ pub fn risks(s: &Shared) -> impl Serialize {
         page_title: "Risk register".into(),
         nav: "risks",
         rows,
+        live: aims.facts.risk_counts.live,
+        retired: aims.facts.risk_counts.retired,
+        scale: aims.config.risk.scale,
+        high_threshold: aims.config.risk.high,
     }
 }

@@ -2,19 +2,17 @@
 //! builder per page kind, and a parallel render-and-write over every page.
 
 pub mod frameworks;
-pub mod markdown;
 pub mod matrices;
 pub mod pages;
+pub mod search;
 pub mod svg;
 pub mod theme;
-
-use std::path::Path;
 
 use anyhow::Context as _;
 use rayon::prelude::*;
 use serde::Serialize;
 
-use crate::model::Document;
+use crate::model::{DocType, Document};
 use crate::pipeline::Compiled;
 
 pub struct RenderOptions {
@@ -47,7 +45,7 @@ pub struct RenderStats {
 pub struct DocLink {
     pub id: String,
     pub title: String,
-    pub doc_type: String,
+    pub doc_type: &'static str,
     pub type_label: &'static str,
     pub status: String,
     pub href: String,
@@ -60,23 +58,23 @@ pub struct CatalogLink {
     pub href: String,
 }
 
-pub fn type_label(t: &str) -> &'static str {
+/// The one place document types become words for people.
+pub fn type_label(t: DocType) -> &'static str {
     match t {
-        "policy" => "Policy",
-        "procedure" => "Procedure",
-        "standard" => "Standard",
-        "plan" => "Plan",
-        "system" => "AI system",
-        "risk" => "Risk",
-        "impact-assessment" => "Impact assessment",
-        "objective" => "Objective",
-        "audit" => "Audit",
-        "management-review" => "Management review",
-        "record" => "Record",
-        "evidence" => "Evidence",
-        "nonconformity" => "Nonconformity",
-        "soa" => "Statement of Applicability",
-        _ => "Document",
+        DocType::Policy => "Policy",
+        DocType::Procedure => "Procedure",
+        DocType::Standard => "Standard",
+        DocType::Plan => "Plan",
+        DocType::System => "AI system",
+        DocType::Risk => "Risk",
+        DocType::ImpactAssessment => "Impact assessment",
+        DocType::Objective => "Objective",
+        DocType::Audit => "Audit",
+        DocType::ManagementReview => "Management review",
+        DocType::Record => "Record",
+        DocType::Evidence => "Evidence",
+        DocType::Nonconformity => "Nonconformity",
+        DocType::Soa => "Statement of Applicability",
     }
 }
 
@@ -101,9 +99,9 @@ pub fn doc_link(d: &Document) -> DocLink {
     DocLink {
         id: d.id.clone(),
         title: d.title.clone(),
-        doc_type: d.doc_type.clone(),
-        type_label: type_label(&d.doc_type),
-        status: d.status.clone().unwrap_or_default(),
+        doc_type: d.doc_type.as_str(),
+        type_label: type_label(d.doc_type),
+        status: d.status.map(|s| s.as_str().to_string()).unwrap_or_default(),
         href: doc_href(d),
     }
 }
@@ -113,21 +111,9 @@ pub fn root_of(page: &str) -> String {
     "../".repeat(page.matches('/').count())
 }
 
-/// Renders and writes the whole portal into `out`.
-pub fn render_site(compiled: &Compiled, out: &Path, opts: &RenderOptions) -> anyhow::Result<RenderStats> {
-    render_pages(compiled, out, opts, &PageSet::All)
-}
-
-/// Renders and writes the pages of `set` (and the theme's static files) into `out`.
-pub fn render_pages(
-    compiled: &Compiled,
-    out: &Path,
-    opts: &RenderOptions,
-    set: &PageSet,
-) -> anyhow::Result<RenderStats> {
-    let theme = load_theme(compiled, opts)?;
-    render_pages_with(compiled, out, opts, set, &theme)
-}
+/// Where rendered pages go: a path relative to the portal root and the page's bytes. The
+/// caller (publishing) decides how they are written; rendering writes nothing itself.
+pub type PageSink<'a> = dyn Fn(&str, &[u8]) -> anyhow::Result<()> + Sync + 'a;
 
 /// The theme for a compiled AIMS (templates compiled, site context set).
 pub fn load_theme(compiled: &Compiled, opts: &RenderOptions) -> anyhow::Result<theme::Theme> {
@@ -139,13 +125,13 @@ pub fn load_theme(compiled: &Compiled, opts: &RenderOptions) -> anyhow::Result<t
     )
 }
 
-/// Like `render_pages`, with a theme already loaded (serve keeps one between rebuilds).
-pub fn render_pages_with(
+/// Renders the pages of `set`, the theme's static files and (with the overview) the search
+/// index, handing each to `sink`. Pages render in parallel.
+pub fn render_pages(
     compiled: &Compiled,
-    out: &Path,
-    opts: &RenderOptions,
     set: &PageSet,
     theme: &theme::Theme,
+    sink: &PageSink,
 ) -> anyhow::Result<RenderStats> {
     let aims = &compiled.aims;
     let mut t = crate::timing::Phases::start();
@@ -154,19 +140,9 @@ pub fn render_pages_with(
         bodies: &compiled.bodies,
         provenance: compiled.provenance.as_ref(),
     };
-
-    for dir in [
-        "docs",
-        "clauses",
-        "controls",
-        "registers",
-        "static",
-        "search",
-        "exports",
-    ] {
-        std::fs::create_dir_all(out.join(dir)).with_context(|| format!("creating {}", out.join(dir).display()))?;
+    for (path, bytes) in theme.static_files() {
+        sink(&path, bytes)?;
     }
-    theme.write_static(out)?;
 
     // Each job renders one page; they share nothing mutable, so they run in parallel.
     let (doc_jobs, overview) = match set {
@@ -182,6 +158,7 @@ pub fn render_pages_with(
             Job::Controls,
             Job::Systems,
             Job::Risks,
+            Job::Search,
         ]);
         jobs.extend((0..aims.catalog.clauses.len()).map(Job::Clause));
         jobs.extend((0..aims.catalog.iso.controls.len()).map(Job::Control));
@@ -189,86 +166,64 @@ pub fn render_pages_with(
             jobs.push(Job::Frameworks);
         }
         for (f, fw) in aims.catalog.frameworks.iter().enumerate() {
-            std::fs::create_dir_all(out.join("frameworks").join(&fw.prefix))
-                .with_context(|| format!("creating frameworks/{}", fw.prefix))?;
             jobs.push(Job::FrameworkMatrix(f));
             jobs.extend((0..fw.controls.len()).map(|c| Job::FrameworkControl(f, c)));
         }
     }
     jobs.extend(doc_jobs.into_iter().filter(|&i| i < aims.docs.len()).map(Job::Doc));
-    let pages = jobs.len();
+    // The search index is one page; its serial parts run beside the others.
+    let pages = jobs.iter().filter(|j| !matches!(j, Job::Search)).count();
     t.done("theme");
-    // The search index and exports are built beside the pages: their serial parts (merging
-    // postings, writing JSON) would otherwise leave cores idle.
-    let search_and_exports = || {
-        if overview {
-            write_search_and_exports(&ctx, out, opts)
-        } else {
-            Ok(())
-        }
-    };
-    let render_jobs = || {
-        jobs.par_iter().try_for_each(|job| -> anyhow::Result<()> {
-            let emit = |path: String, template: &str, context: &dyn erased::Context| -> anyhow::Result<()> {
-                let html = theme.render_value(template, &path, context.to_value()?)?;
-                write_page(&out.join(&path), html.as_bytes(), opts.atomic_files)
-                    .with_context(|| format!("writing {path}"))
-            };
-            match *job {
-                Job::Dashboard => emit("index.html".into(), "dashboard.html", &matrices::dashboard(&ctx))?,
-                Job::Documents => emit("docs/index.html".into(), "documents.html", &matrices::documents(&ctx))?,
-                Job::Clauses => emit("clauses/index.html".into(), "clauses.html", &matrices::clauses(&ctx))?,
-                Job::Controls => emit("controls/index.html".into(), "controls.html", &matrices::controls(&ctx))?,
-                Job::Systems => emit(
-                    "registers/systems.html".into(),
-                    "systems.html",
-                    &matrices::systems(&ctx),
-                )?,
-                Job::Risks => emit("registers/risks.html".into(), "risks.html", &matrices::risks(&ctx))?,
-                Job::Doc(i) => emit(doc_href(&aims.docs[i]), "document.html", &pages::document(&ctx, i))?,
-                Job::Clause(i) => emit(
-                    clause_href(&aims.catalog.clauses[i].id),
-                    "clause.html",
-                    &pages::clause(&ctx, i),
-                )?,
-                Job::Control(i) => emit(
-                    control_href(&aims.catalog.iso.controls[i].id),
-                    "control.html",
-                    &pages::control(&ctx, i),
-                )?,
-                Job::Frameworks => emit(
-                    "frameworks/index.html".into(),
-                    "frameworks.html",
-                    &frameworks::index(&ctx),
-                )?,
-                Job::FrameworkMatrix(f) => emit(
-                    format!("frameworks/{}/index.html", aims.catalog.frameworks[f].prefix),
-                    "framework.html",
-                    &frameworks::matrix(&ctx, f),
-                )?,
-                Job::FrameworkControl(f, c) => {
-                    let fw = &aims.catalog.frameworks[f];
-                    emit(
-                        framework_href(&fw.prefix, &fw.controls[c].id),
-                        "framework_control.html",
-                        &frameworks::control(&ctx, f, c),
-                    )?
-                }
+    jobs.par_iter().try_for_each(|job| -> anyhow::Result<()> {
+        let emit = |path: String, template: &str, context: &dyn erased::Context| -> anyhow::Result<()> {
+            let html = theme.render_value(template, &path, context.to_value()?)?;
+            sink(&path, html.as_bytes()).with_context(|| format!("writing {path}"))
+        };
+        match *job {
+            Job::Dashboard => emit("index.html".into(), "dashboard.html", &matrices::dashboard(&ctx))?,
+            Job::Documents => emit("docs/index.html".into(), "documents.html", &matrices::documents(&ctx))?,
+            Job::Clauses => emit("clauses/index.html".into(), "clauses.html", &matrices::clauses(&ctx))?,
+            Job::Controls => emit("controls/index.html".into(), "controls.html", &matrices::controls(&ctx))?,
+            Job::Systems => emit(
+                "registers/systems.html".into(),
+                "systems.html",
+                &matrices::systems(&ctx),
+            )?,
+            Job::Risks => emit("registers/risks.html".into(), "risks.html", &matrices::risks(&ctx))?,
+            Job::Search => sink("search/index.js", search::index_js(&ctx).as_bytes())?,
+            Job::Doc(i) => emit(doc_href(&aims.docs[i]), "document.html", &pages::document(&ctx, i))?,
+            Job::Clause(i) => emit(
+                clause_href(&aims.catalog.clauses[i].id),
+                "clause.html",
+                &pages::clause(&ctx, i),
+            )?,
+            Job::Control(i) => emit(
+                control_href(&aims.catalog.iso.controls[i].id),
+                "control.html",
+                &pages::control(&ctx, i),
+            )?,
+            Job::Frameworks => emit(
+                "frameworks/index.html".into(),
+                "frameworks.html",
+                &frameworks::index(&ctx),
+            )?,
+            Job::FrameworkMatrix(f) => emit(
+                format!("frameworks/{}/index.html", aims.catalog.frameworks[f].prefix),
+                "framework.html",
+                &frameworks::matrix(&ctx, f),
+            )?,
+            Job::FrameworkControl(f, c) => {
+                let fw = &aims.catalog.frameworks[f];
+                emit(
+                    framework_href(&fw.prefix, &fw.controls[c].id),
+                    "framework_control.html",
+                    &frameworks::control(&ctx, f, c),
+                )?
             }
-            Ok(())
-        })
-    };
-    let (searched, rendered) = rayon::join(search_and_exports, render_jobs);
-    searched?;
-    rendered?;
-    t.done("render and write pages, search, exports");
-    for asset in &aims.used_assets {
-        let dest = out.join(asset);
-        if let Some(parent) = dest.parent() {
-            std::fs::create_dir_all(parent)?;
         }
-        std::fs::copy(compiled.root.join(asset), &dest).with_context(|| format!("copying {asset}"))?;
-    }
+        Ok(())
+    })?;
+    t.done("render pages and search");
     Ok(RenderStats {
         pages,
         assets: aims.used_assets.len(),
@@ -287,104 +242,9 @@ mod erased {
     }
 }
 
-/// The search index over every page, and the CSV/JSON exports of every matrix and register.
-fn write_search_and_exports(ctx: &pages::Shared, out: &Path, opts: &RenderOptions) -> anyhow::Result<()> {
-    use crate::output::search::{build_index, SearchPage};
-    let mut t = crate::timing::Phases::start();
-    let aims = ctx.aims;
-    let mut entries: Vec<SearchPage> = aims
-        .docs
-        .par_iter()
-        .zip(&aims.source)
-        .map(|(d, &source)| {
-            let body = &ctx.bodies[source];
-            let mut text = format!("{} {} {} ", d.id, d.title, d.summary.as_deref().unwrap_or(""));
-            for m in d.clauses.iter().chain(&d.controls) {
-                text.push_str(&m.text);
-                text.push(' ');
-            }
-            SearchPage {
-                url: doc_href(d),
-                kind: type_label(&d.doc_type),
-                id: &d.id,
-                title: &d.title,
-                snippet: d.summary.as_deref().unwrap_or(&body.snippet),
-                text: text.to_lowercase(),
-                body: &body.text,
-            }
-        })
-        .collect();
-    for c in &aims.catalog.clauses {
-        entries.push(SearchPage {
-            url: clause_href(&c.id),
-            kind: "Clause",
-            id: &c.id,
-            title: &c.title,
-            snippet: &c.summary,
-            text: format!("{} {} {}", c.id, c.title, c.summary).to_lowercase(),
-            body: "",
-        });
-    }
-    for (i, c) in aims.catalog.iso.controls.iter().enumerate() {
-        let just = aims.applicability[i]
-            .as_ref()
-            .and_then(|a| a.justification.clone())
-            .unwrap_or_default();
-        entries.push(SearchPage {
-            url: control_href(&c.id),
-            kind: "Control",
-            id: &c.id,
-            title: &c.title,
-            snippet: &c.summary,
-            text: format!("{} iso42001:{} {} {} {just}", c.id, c.id, c.title, c.summary).to_lowercase(),
-            body: "",
-        });
-    }
-    for fw in &aims.catalog.frameworks {
-        for c in &fw.controls {
-            entries.push(SearchPage {
-                url: framework_href(&fw.prefix, &c.id),
-                kind: &fw.name,
-                id: &c.id,
-                title: &c.title,
-                snippet: &c.summary,
-                text: format!("{} {}:{} {} {}", c.id, fw.prefix, c.id, c.title, c.summary).to_lowercase(),
-                body: "",
-            });
-        }
-    }
-    t.done("  search entries");
-    let index = build_index(&entries);
-    t.done("  search index");
-    write_page(&out.join("search/index.js"), index.as_bytes(), opts.atomic_files)?;
-    for table in crate::output::exports::tables(ctx) {
-        write_page(
-            &out.join(format!("exports/{}.csv", table.name)),
-            &table.to_csv(),
-            opts.atomic_files,
-        )?;
-        write_page(
-            &out.join(format!("exports/{}.json", table.name)),
-            &table.to_json(),
-            opts.atomic_files,
-        )?;
-    }
-    Ok(())
-}
-
-fn write_page(path: &Path, bytes: &[u8], atomic: bool) -> std::io::Result<()> {
-    if !atomic {
-        return std::fs::write(path, bytes);
-    }
-    let mut name = path.file_name().unwrap_or_default().to_os_string();
-    name.push(crate::output::TEMP_MARKER);
-    let tmp = path.with_file_name(name);
-    std::fs::write(&tmp, bytes)?;
-    std::fs::rename(&tmp, path)
-}
-
 enum Job {
     Dashboard,
+    Search,
     Documents,
     Clauses,
     Controls,

@@ -2,11 +2,12 @@
 
 use serde::Serialize;
 
-use super::markdown::{fill_slots, CompiledBody, SlotValue};
-use super::svg::risk_level;
-use super::{clause_href, control_href, CatalogLink, DocLink};
+use super::{clause_href, control_href, framework_href, CatalogLink, DocLink};
+use crate::model::assess::{ControlState, Score};
+use crate::model::kinds::{DocType, EuCategory, Status};
 use crate::model::refs::Target;
 use crate::model::{Aims, Details, Document, ReviewState};
+use crate::source::markdown::{fill_slots, CompiledBody, SlotValue};
 
 /// What every page builder can read.
 pub struct Shared<'a> {
@@ -33,42 +34,33 @@ impl Shared<'_> {
         }
     }
 
-    /// A control with its SoA entry. `full` also lists implementing documents, risks and systems
-    /// (overview pages); a document page shows only the counts, so no page grows with the corpus.
+    /// A control with its SoA entry and assessed state. `full` also lists evidence, drafts,
+    /// risks and systems (overview pages); a document page shows only the counts, so no page
+    /// grows with the corpus.
     pub fn control_row(&self, c: usize, full: bool) -> ControlRow {
         let control = &self.aims.catalog.iso.controls[c];
-        let a = self.aims.applicability[c].as_ref();
-        let implementing = &self.aims.live_control_docs[c];
-        let applicable = a.and_then(|a| a.applicable);
-        let gap = match (a, applicable) {
-            (None, _) => Some("not in the SoA"),
-            (Some(_), None) => Some("applicability not stated"),
-            (Some(a), Some(false)) if a.justification.is_none() => Some("excluded without justification"),
-            (Some(_), Some(true)) if implementing.is_empty() => Some("no implementing document"),
-            _ => None,
-        };
+        let f = &self.aims.facts.controls[c];
         ControlRow {
             id: control.id.clone(),
             title: control.title.clone(),
             summary: control.summary.clone(),
             href: control_href(&control.id),
             area: control.area.clone(),
-            applicable: Some(applicability_label(applicable, a.is_some())).filter(|s| !s.is_empty()),
-            justification: a.and_then(|a| a.justification.clone()),
-            status: a.and_then(|a| a.status.clone()),
-            document_count: implementing.len(),
-            documents: if full { self.links_of(implementing) } else { vec![] },
-            risks: if full {
-                self.links_of(&self.aims.control_risks[c])
-            } else {
-                vec![]
-            },
-            systems: if full {
-                self.links_of(&self.aims.control_systems[c])
-            } else {
-                vec![]
-            },
-            gap,
+            applicable: Some(applicability_label(f.applicable, f.in_soa)).filter(|s| !s.is_empty()),
+            justification: f.justification.clone(),
+            status: f.declared.map(|s| s.as_str()),
+            target: f.target.map(|t| t.to_string()),
+            state: f.state.as_str(),
+            state_label: f.state.label(),
+            reason: f.reason.clone(),
+            document_count: f.evidence.len(),
+            draft_count: f.draft_evidence.len(),
+            retired: f.retired,
+            documents: if full { self.links_of(&f.evidence) } else { vec![] },
+            drafts: if full { self.links_of(&f.draft_evidence) } else { vec![] },
+            risks: if full { self.links_of(&f.risks) } else { vec![] },
+            systems: if full { self.links_of(&f.systems) } else { vec![] },
+            gap: (f.state == ControlState::Gap).then(|| f.reason.clone()),
         }
     }
 
@@ -172,12 +164,22 @@ pub struct ControlRow {
     pub area: String,
     pub applicable: Option<&'static str>,
     pub justification: Option<String>,
-    pub status: Option<String>,
+    /// The implementation status the SoA declares.
+    pub status: Option<&'static str>,
+    pub target: Option<String>,
+    /// The assessed state (implemented, partial, planned, not-implemented, excluded, gap).
+    pub state: &'static str,
+    pub state_label: &'static str,
+    pub reason: String,
     pub document_count: usize,
+    pub draft_count: usize,
+    pub retired: usize,
     pub documents: Vec<DocLink>,
+    pub drafts: Vec<DocLink>,
     pub risks: Vec<DocLink>,
     pub systems: Vec<DocLink>,
-    pub gap: Option<&'static str>,
+    /// The reason, when the state is a gap.
+    pub gap: Option<String>,
 }
 
 #[derive(Serialize)]
@@ -201,6 +203,9 @@ pub struct RiskSummary {
     pub inherent_level: &'static str,
     pub residual: Option<i64>,
     pub residual_level: &'static str,
+    /// What the risk stands at now (residual where scored, else inherent), for sorting.
+    pub current: Option<i64>,
+    pub retired: bool,
     pub treatment: String,
     pub owner: String,
     pub controls: Vec<ControlEvidence>,
@@ -244,9 +249,60 @@ struct DocumentPage {
     findings: Vec<String>,
     /// Controls of other frameworks the document cites.
     framework_controls: Vec<FrameworkCite>,
-    /// AI systems with an EU AI Act tier: the articles that follow from it, with coverage.
-    eu_tier_note: String,
-    obligations: Vec<super::frameworks::Obligation>,
+    /// AI systems: the EU AI Act articles the organisation owes for it, with evidence in scope.
+    obligations: Vec<ObligationView>,
+    eu_context: Vec<CatalogLink>,
+    eu_enabled: bool,
+    /// The SoA document: its entries for controls of other sources, and its counts.
+    soa_other: Vec<OtherEntry>,
+    soa_counts: Option<crate::model::assess::SoaCounts>,
+    /// Whether the page's evidence lists are limited to one system's scope, and which documents
+    /// of this system's chain were left out as retired.
+    system_scope: Option<String>,
+}
+
+#[derive(Serialize)]
+pub struct OtherEntry {
+    pub id: String,
+    pub title: String,
+    pub href: Option<String>,
+    pub framework: String,
+    pub applicable: &'static str,
+    pub status: Option<&'static str>,
+    pub justification: Option<String>,
+}
+
+pub fn other_soa_entries(s: &Shared) -> Vec<OtherEntry> {
+    s.aims
+        .soa_other
+        .iter()
+        .map(|o| {
+            let (title, href, framework) = match o.control {
+                Some((f, c)) => {
+                    let fw = &s.aims.catalog.frameworks[f];
+                    (
+                        fw.controls[c].title.clone(),
+                        Some(framework_href(&fw.prefix, &fw.controls[c].id)),
+                        fw.name.clone(),
+                    )
+                }
+                None => (
+                    String::new(),
+                    None,
+                    o.entry.at.text.split_once(':').map(|(p, _)| p.to_string()).unwrap_or_default(),
+                ),
+            };
+            OtherEntry {
+                id: o.entry.at.text.clone(),
+                title,
+                href,
+                framework,
+                applicable: applicability_label(o.entry.applicable, true),
+                status: o.entry.status.map(|s| s.as_str()),
+                justification: o.entry.justification.clone(),
+            }
+        })
+        .collect()
 }
 
 #[derive(Serialize)]
@@ -259,7 +315,7 @@ struct FrameworkCite {
 struct DocView {
     id: String,
     title: String,
-    doc_type: String,
+    doc_type: &'static str,
     type_label: &'static str,
     status: String,
     version: Option<String>,
@@ -281,10 +337,21 @@ fn date(d: Option<time::Date>) -> Option<String> {
     d.map(|d| d.to_string())
 }
 
-/// A risk with its scores; `chain` adds its controls and their evidence (risk and system pages).
-pub fn risk_summary(s: &Shared, r: usize, chain: bool) -> RiskSummary {
+fn score_value(s: Option<Score>) -> Option<i64> {
+    s.map(|s| s.value)
+}
+
+fn score_level(s: Option<Score>) -> &'static str {
+    s.map(|s| s.level.as_str()).unwrap_or("")
+}
+
+/// A risk with its scores; `chain` adds its controls and their evidence in scope for `scope`
+/// (the systems whose chain is shown; empty for every system the risk concerns).
+pub fn risk_summary(s: &Shared, r: usize, chain: bool, scope: &[usize]) -> RiskSummary {
     let d = &s.aims.docs[r];
+    let facts = s.aims.facts.risk(r);
     let f = d.risk().cloned().unwrap_or_default();
+    let scope: &[usize] = if scope.is_empty() { &s.aims.risk_systems[r] } else { scope };
     let controls = if !chain {
         vec![]
     } else {
@@ -292,9 +359,7 @@ pub fn risk_summary(s: &Shared, r: usize, chain: bool) -> RiskSummary {
             .iter()
             .map(|&c| {
                 let control = &s.aims.catalog.iso.controls[c];
-                // `control_docs` never holds risks or systems (they name controls as treatment),
-                // so it is the evidence as it stands; only the first few are listed.
-                let evidence = &s.aims.control_docs[c];
+                let evidence = s.aims.facts.control_evidence_for(s.aims, c, scope);
                 ControlEvidence {
                     id: control.id.clone(),
                     title: control.title.clone(),
@@ -305,12 +370,18 @@ pub fn risk_summary(s: &Shared, r: usize, chain: bool) -> RiskSummary {
             })
             .collect()
     };
+    let (inherent, residual, current) = match facts {
+        Some(f) => (f.inherent, f.residual, f.current),
+        None => (None, None, None),
+    };
     RiskSummary {
         link: s.link(r),
-        inherent: f.inherent(),
-        inherent_level: f.inherent().map(risk_level).unwrap_or(""),
-        residual: f.residual(),
-        residual_level: f.residual().map(risk_level).unwrap_or(""),
+        inherent: score_value(inherent),
+        inherent_level: score_level(inherent),
+        residual: score_value(residual),
+        residual_level: score_level(residual),
+        current: score_value(current),
+        retired: d.is_retired(),
         treatment: f.treatment.clone().unwrap_or_default(),
         owner: f.risk_owner.clone().or_else(|| d.owner.clone()).unwrap_or_default(),
         controls,
@@ -318,21 +389,74 @@ pub fn risk_summary(s: &Shared, r: usize, chain: bool) -> RiskSummary {
     }
 }
 
+/// An EU AI Act obligation of one system, as its page shows it.
+#[derive(Serialize)]
+pub struct ObligationView {
+    pub id: String,
+    pub title: String,
+    pub href: String,
+    pub roles: String,
+    pub basis: String,
+    pub condition: Option<String>,
+    pub direct: Vec<DocLink>,
+    pub inferred: usize,
+    pub state: &'static str,
+}
+
+fn obligations_of(s: &Shared, i: usize) -> (Vec<ObligationView>, Vec<CatalogLink>) {
+    let aims = s.aims;
+    let (Some(sys), Some(f)) = (
+        aims.facts.system(i),
+        aims.catalog
+            .frameworks
+            .iter()
+            .position(|f| f.prefix == crate::catalog::frameworks::EU_AI_ACT),
+    ) else {
+        return (vec![], vec![]);
+    };
+    let Some(eu) = &sys.eu else { return (vec![], vec![]) };
+    let fw = &aims.catalog.frameworks[f];
+    let link = |a: usize| CatalogLink {
+        id: fw.controls[a].id.clone(),
+        title: fw.controls[a].title.clone(),
+        href: framework_href(&fw.prefix, &fw.controls[a].id),
+    };
+    let list = eu
+        .obligations
+        .iter()
+        .map(|o| {
+            let l = link(o.article);
+            ObligationView {
+                id: l.id,
+                title: l.title,
+                href: l.href,
+                roles: o.roles.iter().map(|r| r.as_str()).collect::<Vec<_>>().join(", "),
+                basis: o.basis.join("; "),
+                condition: o.condition.clone(),
+                direct: s.links_of(&o.direct),
+                inferred: o.inferred.len(),
+                state: o.state.as_str(),
+            }
+        })
+        .collect();
+    (list, eu.context.iter().map(|&a| link(a)).collect())
+}
+
 pub fn document(s: &Shared, i: usize) -> impl Serialize {
     let aims = s.aims;
     let d: &Document = &aims.docs[i];
     let review_state = aims.review_state(d);
     let mut banners = Vec::new();
-    match d.status.as_deref() {
-        Some("draft") => banners.push(Banner {
+    match d.status {
+        Some(Status::Draft) => banners.push(Banner {
             kind: "draft",
             text: "Draft — not yet approved; do not rely on it as the organisation's position.".into(),
         }),
-        Some("review") => banners.push(Banner {
+        Some(Status::Review) => banners.push(Banner {
             kind: "draft",
             text: "In review — awaiting approval.".into(),
         }),
-        Some("retired") => banners.push(Banner {
+        Some(Status::Retired) => banners.push(Banner {
             kind: "retired",
             text: "Retired — kept for the record; no longer in force.".into(),
         }),
@@ -364,13 +488,40 @@ pub fn document(s: &Shared, i: usize) -> impl Serialize {
     let mut findings = Vec::new();
     match &d.details {
         Details::System(sys) => {
-            fact("Role", Some(sys.roles.join(", ")));
-            fact("Life-cycle stage", sys.lifecycle_stage.clone());
             fact(
-                "EU AI Act category",
-                sys.eu_ai_act_category.as_deref().map(eu_category_label),
+                "Role (EU AI Act)",
+                Some(sys.roles.iter().map(|r| r.as_str()).collect::<Vec<_>>().join(", ")),
+            );
+            fact("Life-cycle stage", sys.lifecycle_stage.clone());
+            fact("EU AI Act category", sys.eu_ai_act_category.map(eu_category_label));
+            fact(
+                "Transparency (Art 50)",
+                Some(
+                    sys.transparency
+                        .iter()
+                        .map(|c| format!("{} ({})", c.as_str(), c.paragraph()))
+                        .collect::<Vec<_>>()
+                        .join(", "),
+                ),
+            );
+            fact(
+                "High-risk basis",
+                sys.high_risk_basis.map(|b| match b {
+                    crate::model::kinds::HighRiskBasis::AnnexI => "Art 6(1), Annex I product".to_string(),
+                    crate::model::kinds::HighRiskBasis::AnnexIii => "Art 6(2), Annex III".to_string(),
+                }),
             );
             fact("Annex III area", sys.annex_iii_area.map(annex_iii_label));
+            if sys.gpai_model {
+                fact(
+                    "General-purpose AI model",
+                    Some(if sys.systemic_risk {
+                        "provided by the organisation, with systemic risk (Arts 53, 55)".to_string()
+                    } else {
+                        "provided by the organisation (Art 53)".to_string()
+                    }),
+                );
+            }
             fact("Purpose", sys.purpose.clone());
             fact("Supplier", sys.supplier.clone());
             fact("Data categories", Some(sys.data_categories.join(", ")));
@@ -404,16 +555,14 @@ pub fn document(s: &Shared, i: usize) -> impl Serialize {
         }
         Details::Soa(_) | Details::None => {}
     }
-    let (eu_tier_note, obligations) = match d.system().and_then(|sys| sys.eu_ai_act_category.as_deref()) {
-        Some(tier) => super::frameworks::obligations(s, tier),
-        None => (String::new(), vec![]),
+    let (obligations, eu_context) = obligations_of(s, i);
+    let is_system = d.doc_type == DocType::System;
+    let chain_risks = match aims.facts.system(i) {
+        Some(sys) => sys.risks.iter().map(|&r| risk_summary(s, r, true, &[i])).collect(),
+        None => vec![],
     };
-    let chain_risks = if d.doc_type == "system" {
-        aims.system_risks[i].iter().map(|&r| risk_summary(s, r, true)).collect()
-    } else {
-        vec![]
-    };
-    let soa = if d.doc_type == "soa" && aims.soa.first() == Some(&i) {
+    let is_soa = d.doc_type == DocType::Soa && aims.soa.first() == Some(&i);
+    let soa = if is_soa {
         (0..aims.catalog.iso.controls.len())
             .map(|c| s.control_row(c, true))
             .collect()
@@ -422,19 +571,17 @@ pub fn document(s: &Shared, i: usize) -> impl Serialize {
     };
     DocumentPage {
         page_title: format!("{} {}", d.id, d.title),
-        nav: if d.doc_type == "system" {
-            "systems"
-        } else if d.doc_type == "risk" {
-            "risks"
-        } else {
-            "docs"
+        nav: match d.doc_type {
+            DocType::System => "systems",
+            DocType::Risk => "risks",
+            _ => "docs",
         },
         doc: DocView {
             id: d.id.clone(),
             title: d.title.clone(),
-            doc_type: d.doc_type.clone(),
-            type_label: super::type_label(&d.doc_type),
-            status: d.status.clone().unwrap_or_default(),
+            doc_type: d.doc_type.as_str(),
+            type_label: super::type_label(d.doc_type),
+            status: d.status.map(|s| s.as_str().to_string()).unwrap_or_default(),
             version: d.version.clone(),
             owner: d.owner.clone(),
             approved_by: d.approved_by.clone(),
@@ -465,9 +612,12 @@ pub fn document(s: &Shared, i: usize) -> impl Serialize {
         risks: s.links_of(&aims.risks_of[i]),
         related: s.links_of(&aims.related_of[i]),
         backlinks: s.links_of(&aims.backlinks[i]),
-        assessments: s.links_of(&aims.system_assessments[i]),
-        risk: if d.doc_type == "risk" {
-            Some(risk_summary(s, i, true))
+        assessments: match aims.facts.system(i) {
+            Some(sys) => s.links_of(&sys.assessments),
+            None => vec![],
+        },
+        risk: if d.doc_type == DocType::Risk {
+            Some(risk_summary(s, i, true, &[]))
         } else {
             None
         },
@@ -489,19 +639,26 @@ pub fn document(s: &Shared, i: usize) -> impl Serialize {
                 }
             })
             .collect(),
-        eu_tier_note,
         obligations,
+        eu_context,
+        eu_enabled: aims
+            .catalog
+            .frameworks
+            .iter()
+            .any(|f| f.prefix == crate::catalog::frameworks::EU_AI_ACT),
+        soa_other: if is_soa { other_soa_entries(s) } else { vec![] },
+        soa_counts: is_soa.then(|| aims.facts.soa.clone()),
+        system_scope: is_system.then(|| {
+            "Evidence shown is in scope for this system: documents that list it under `systems:`, and organisation-wide documents (those that list no system). Retired documents and drafts are not evidence.".to_string()
+        }),
     }
 }
 
-pub fn eu_category_label(c: &str) -> String {
+pub fn eu_category_label(c: EuCategory) -> String {
     match c {
-        "unacceptable" => "Unacceptable risk (prohibited, Art. 5)",
-        "high" => "High risk (Art. 6, Annex III)",
-        "transparency" => "Transparency obligations (Art. 50)",
-        "minimal" => "Minimal risk",
-        "gpai" => "General-purpose AI (Chapter V)",
-        other => other,
+        EuCategory::Prohibited => "Prohibited practice (Art 5)",
+        EuCategory::High => "High-risk (Art 6)",
+        EuCategory::Minimal => "Minimal risk (no specific obligations)",
     }
     .to_string()
 }
@@ -532,6 +689,9 @@ struct ClausePage {
     children: Vec<CatalogLink>,
     documents: Vec<DocLink>,
     covered_by_children: bool,
+    /// Retired documents that addressed it, left out.
+    retired: usize,
+    state: &'static str,
 }
 
 pub fn clause(s: &Shared, i: usize) -> impl Serialize {
@@ -556,9 +716,11 @@ pub fn clause(s: &Shared, i: usize) -> impl Serialize {
         summary: c.summary.clone(),
         doc_info: c.doc_info.clone(),
         parent,
-        covered_by_children: children.iter().any(|&k| !s.aims.clause_docs[k].is_empty()),
+        covered_by_children: children.iter().any(|&k| !s.aims.facts.clauses[k].documents.is_empty()),
         children: children.iter().map(|&k| s.clause_link(k)).collect(),
-        documents: s.links_of(&s.aims.clause_docs[i]),
+        documents: s.links_of(&s.aims.facts.clauses[i].documents),
+        retired: s.aims.facts.clauses[i].retired,
+        state: s.aims.facts.clauses[i].state.as_str(),
     }
 }
 
@@ -588,9 +750,10 @@ pub fn control(s: &Shared, i: usize) -> impl Serialize {
         objective_id: c.objective.clone(),
         objective_title: objective.map(|o| o.title.clone()).unwrap_or_default(),
         objective_summary: objective.map(|o| o.summary.clone()).unwrap_or_default(),
-        risk_rows: s.aims.control_risks[i]
+        risk_rows: s.aims.facts.controls[i]
+            .risks
             .iter()
-            .map(|&r| risk_summary(s, r, false))
+            .map(|&r| risk_summary(s, r, false, &[]))
             .collect(),
     }
 }

@@ -3,40 +3,40 @@
 
 use std::fmt::Write as _;
 
-/// Band of a likelihood × impact score, used for colours and labels everywhere.
-pub fn risk_level(score: i64) -> &'static str {
-    match score {
-        s if s >= 15 => "high",
-        s if s >= 8 => "medium",
-        s if s >= 4 => "low",
-        _ => "minimal",
-    }
-}
+use crate::config::RiskCriteria;
+use crate::model::assess::RiskLevel;
 
-/// `cells[likelihood-1][impact-1]` holds the ids of the risks with that pair.
-pub fn heat_map(title: &str, cells: &[[Vec<String>; 5]; 5]) -> String {
-    const CELL: i64 = 46;
+/// `cells[likelihood-1][impact-1]` holds the ids of the risks with that pair, on the
+/// organisation's scale; each cell is coloured by the level its score has under `criteria`.
+pub fn heat_map(title: &str, cells: &[Vec<Vec<String>>], criteria: &RiskCriteria) -> String {
+    let n = criteria.scale;
+    // The map keeps its size whatever the scale: cells shrink as the scale grows.
+    let cell: i64 = (230 / n).max(20);
     const LEFT: i64 = 34;
     const TOP: i64 = 8;
-    let size = LEFT + CELL * 5 + 8;
-    let height = TOP + CELL * 5 + 40;
+    let size = LEFT + cell * n + 8;
+    let height = TOP + cell * n + 40;
     let mut s = String::new();
     let _ = write!(
         s,
         r#"<svg class="heatmap" viewBox="0 0 {size} {height}" width="{size}" height="{height}" role="img" aria-label="{title}"><title>{title}</title>"#
     );
-    for impact in (1..=5).rev() {
-        let y = TOP + (5 - impact) * CELL;
+    for impact in (1..=n).rev() {
+        let y = TOP + (n - impact) * cell;
         let _ = write!(
             s,
             r#"<text class="axis" x="{}" y="{}" text-anchor="middle">{impact}</text>"#,
             LEFT - 12,
-            y + CELL / 2 + 4
+            y + cell / 2 + 4
         );
-        for likelihood in 1..=5 {
-            let x = LEFT + (likelihood - 1) * CELL;
-            let ids = &cells[(likelihood - 1) as usize][(impact - 1) as usize];
-            let level = risk_level(likelihood * impact);
+        for likelihood in 1..=n {
+            let x = LEFT + (likelihood - 1) * cell;
+            let none = Vec::new();
+            let ids = cells
+                .get((likelihood - 1) as usize)
+                .and_then(|row| row.get((impact - 1) as usize))
+                .unwrap_or(&none);
+            let level = RiskLevel::of(likelihood * impact, criteria).as_str();
             let n = ids.len();
             let tip = if n == 0 {
                 format!("likelihood {likelihood} × impact {impact}: no risks")
@@ -54,34 +54,34 @@ pub fn heat_map(title: &str, cells: &[[Vec<String>; 5]; 5]) -> String {
                 r#"<g class="cell {level}{}"><title>{}</title><rect x="{x}" y="{y}" width="{w}" height="{w}" rx="3"/>"#,
                 if n == 0 { " empty" } else { "" },
                 escape(&tip),
-                w = CELL - 3
+                w = cell - 3
             );
             if n > 0 {
                 let _ = write!(
                     s,
                     r#"<text x="{}" y="{}" text-anchor="middle">{n}</text>"#,
-                    x + (CELL - 3) / 2,
-                    y + CELL / 2 + 4
+                    x + (cell - 3) / 2,
+                    y + cell / 2 + 4
                 );
             }
             s.push_str("</g>");
         }
     }
-    for likelihood in 1..=5 {
+    for likelihood in 1..=n {
         let _ = write!(
             s,
             r#"<text class="axis" x="{}" y="{}" text-anchor="middle">{likelihood}</text>"#,
-            LEFT + (likelihood - 1) * CELL + (CELL - 3) / 2,
-            TOP + 5 * CELL + 14
+            LEFT + (likelihood - 1) * cell + (cell - 3) / 2,
+            TOP + n * cell + 14
         );
     }
     let _ = write!(
         s,
         r#"<text class="axis-label" x="{}" y="{}" text-anchor="middle">likelihood →</text><text class="axis-label" x="10" y="{}" text-anchor="middle" transform="rotate(-90 10 {})">impact →</text></svg>"#,
-        LEFT + CELL * 5 / 2,
-        TOP + 5 * CELL + 32,
-        TOP + CELL * 5 / 2,
-        TOP + CELL * 5 / 2
+        LEFT + cell * n / 2,
+        TOP + n * cell + 32,
+        TOP + cell * n / 2,
+        TOP + cell * n / 2
     );
     s
 }
@@ -99,11 +99,26 @@ mod tests {
 
     #[test]
     fn counts_land_in_their_cells_and_ids_are_escaped() {
-        let mut cells: [[Vec<String>; 5]; 5] = Default::default();
+        let mut cells = vec![vec![Vec::new(); 5]; 5];
         cells[3][4] = vec!["R<1>".into(), "R2".into()];
-        let svg = heat_map("Inherent risk", &cells);
+        let svg = heat_map("Inherent risk", &cells, &RiskCriteria::default());
         assert!(svg.contains("likelihood 4 × impact 5: R&lt;1&gt;, R2"));
         assert!(svg.contains(">2</text>"));
         assert_eq!(svg.matches("<rect").count(), 25);
+        assert!(svg.contains(r#"<g class="cell high">"#), "4 × 5 = 20 is high at the default 15");
+    }
+
+    #[test]
+    fn the_organisations_scale_and_thresholds_colour_the_cells() {
+        let criteria = RiskCriteria {
+            scale: 3,
+            low: 2,
+            medium: 4,
+            high: 9,
+        };
+        let cells = vec![vec![Vec::new(); 3]; 3];
+        let svg = heat_map("Inherent risk", &cells, &criteria);
+        assert_eq!(svg.matches("<rect").count(), 9);
+        assert_eq!(svg.matches("cell high").count(), 1, "only 3 × 3 reaches 9");
     }
 }

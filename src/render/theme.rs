@@ -1,7 +1,7 @@
 //! The theme: templates and static files embedded in the binary, each overridable by name from
 //! `SRC/themes/<name>/templates/` and `SRC/themes/<name>/static/`.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use anyhow::{anyhow, Context as _};
 use serde::Serialize;
@@ -138,10 +138,8 @@ impl Theme {
             .map_err(|e| anyhow!("rendering {page} with {template}: {e}"))
     }
 
-    pub fn write_static(&self, out: &Path) -> anyhow::Result<()> {
-        for (name, bytes) in &self.statics {
-            crate::output::write_file(out, &format!("static/{name}"), bytes)?;
-        }
-        Ok(())
+    /// The theme's static files, as (path in the portal, bytes).
+    pub fn static_files(&self) -> impl Iterator<Item = (String, &[u8])> {
+        self.statics.iter().map(|(name, bytes)| (format!("static/{name}"), bytes.as_slice()))
     }
 }

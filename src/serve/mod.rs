@@ -77,7 +77,7 @@ impl State {
 }
 
 fn summary(d: &Document) -> (&str, &str, &str, Option<&str>) {
-    (&d.id, &d.title, &d.doc_type, d.status.as_deref())
+    (&d.id, &d.title, d.doc_type.as_str(), d.status.map(|s| s.as_str()))
 }
 
 /// Decides which pages a change touches: a body-only edit re-renders the edited documents and
@@ -169,7 +169,7 @@ fn render_into(
     let Some(theme) = theme.as_ref() else {
         anyhow::bail!("the theme did not load")
     };
-    let stats = render::render_pages_with(compiled, out, &SERVE_RENDER, set, theme)?;
+    let stats = crate::publish::write_portal(compiled, out, &SERVE_RENDER, set, theme)?;
     if matches!(set, PageSet::All) {
         remove_stale_pages(out, compiled);
     }

@@ -3,7 +3,9 @@
 
 pub mod frontmatter;
 pub mod git;
+pub mod markdown;
 pub mod register;
+pub mod text;
 
 use std::collections::{BTreeSet, HashMap};
 use std::path::{Path, PathBuf};
@@ -426,8 +428,8 @@ pub fn document_from_text(rel: &str, text: String) -> LoadResult {
 fn document_from_clean_text(rel: &str, text: String) -> LoadResult {
     // Marker characters used by the renderer are never meaningful in a source file.
     // One single-character search per marker: each is a fast byte scan.
-    let text: Arc<str> = if crate::render::markdown::SLOT_CHARS.iter().any(|&c| text.contains(c)) {
-        Arc::from(text.replace(crate::render::markdown::SLOT_CHARS, "\u{fffd}"))
+    let text: Arc<str> = if self::markdown::SLOT_CHARS.iter().any(|&c| text.contains(c)) {
+        Arc::from(text.replace(self::markdown::SLOT_CHARS, "\u{fffd}"))
     } else {
         Arc::from(text)
     };

@@ -1,124 +1,5 @@
-//! The search index: built at build time into `search/index.js`, a script that sets one global,
-//! so it loads lazily from file:// as well as from a server (no fetch, no CORS).
-//! Terms map to posting lists of page numbers (delta-encoded, base 36); terms found on most pages
-//! are listed as "common" and match everything, which keeps the index small.
-
-use std::collections::BTreeMap;
-
-use serde::Serialize;
-
-/// One searchable page.
-/// Everything but the address and the metadata text is borrowed: there is one per page.
-pub struct SearchPage<'a> {
-    pub url: String,
-    pub kind: &'a str,
-    pub id: &'a str,
-    pub title: &'a str,
-    pub snippet: &'a str,
-    /// Searchable metadata (id, title, ids it cites), in lower case.
-    pub text: String,
-    /// The body's search terms (`distinct_terms`; borrowed: bodies are many).
-    pub body: &'a str,
-}
-
-#[derive(Serialize)]
-struct Index<'a> {
-    pages: Vec<[&'a str; 5]>,
-    terms: BTreeMap<String, String>,
-    common: Vec<String>,
-}
-
-fn base36(mut n: usize, out: &mut String) {
-    const DIGITS: &[u8] = b"0123456789abcdefghijklmnopqrstuvwxyz";
-    let mut buf = [0u8; 16];
-    let mut i = buf.len();
-    loop {
-        i -= 1;
-        buf[i] = DIGITS[n % 36];
-        n /= 36;
-        if n == 0 {
-            break;
-        }
-    }
-    out.push_str(std::str::from_utf8(&buf[i..]).unwrap_or("0"));
-}
-
-/// Builds the JavaScript text of the index.
-pub fn build_index(pages: &[SearchPage]) -> String {
-    use rayon::prelude::*;
-    // Lower-case each page once; invert in parallel over runs of pages, then merge the runs in
-    // order, so every posting list stays sorted without sorting it.
-    // foldhash: the fastest well-kept hasher for millions of short keys.
-    type Postings<'a> = foldhash::HashMap<&'a str, Vec<u32>>;
-    // A few large runs, not one per rayon split: each run's map holds most of the vocabulary.
-    let run_len = pages.len().div_ceil(rayon::current_num_threads() * 2).max(64);
-    let postings: Postings = pages
-        .par_chunks(run_len)
-        .enumerate()
-        .map(|(k, run)| {
-            let mut map = Postings::default();
-            for (j, page) in run.iter().enumerate() {
-                let n = (k * run_len + j) as u32;
-                let mut add = |t| {
-                    let list: &mut Vec<u32> = map.entry(t).or_default();
-                    if list.last() != Some(&n) {
-                        list.push(n);
-                    }
-                };
-                terms_of_lowercase(&page.text, &mut add);
-                // Already tokenised by `distinct_terms`: splitting on spaces gives the same terms.
-                page.body.split(' ').filter(|t| !t.is_empty()).for_each(&mut add);
-            }
-            map
-        })
-        .reduce(Postings::default, |mut left, right| {
-            for (t, mut list) in right {
-                left.entry(t).or_default().append(&mut list);
-            }
-            left
-        });
-    let common_threshold = if pages.len() >= 50 { pages.len() / 2 } else { usize::MAX };
-    let mut common = Vec::new();
-    let mut encoded = BTreeMap::new();
-    for (term, mut list) in postings {
-        // Runs merge in page order; make sure regardless, since the deltas need ascending lists.
-        if !list.windows(2).all(|w| w[0] < w[1]) {
-            list.sort_unstable();
-            list.dedup();
-        }
-        if list.len() > common_threshold {
-            common.push(term.to_string());
-            continue;
-        }
-        let mut s = String::with_capacity(list.len() * 2);
-        let mut prev = 0;
-        for (i, n) in list.iter().enumerate() {
-            if i > 0 {
-                s.push(',');
-            }
-            base36((*n - prev) as usize, &mut s);
-            prev = *n;
-        }
-        encoded.insert(term.to_string(), s);
-    }
-    common.sort();
-    let index = Index {
-        pages: pages
-            .iter()
-            .map(|p| [p.url.as_str(), p.kind, p.id, p.title, p.snippet])
-            .collect(),
-        terms: encoded,
-        common,
-    };
-    let json = serde_json::to_string(&index).unwrap_or_else(|_| "{}".into());
-    // A title may hold `</`: escaped (`<\/` is the same JSON string) so no parser ends the script early.
-    let json = if json.contains("</") {
-        json.replace("</", "<\\/")
-    } else {
-        json
-    };
-    format!("window.AIMSBOOK_SEARCH={json};\n")
-}
+//! Search terms and snippets of text, found while the source is read: the tokeniser the search
+//! index is built with, kept here so loading needs nothing from rendering.
 
 /// The distinct terms of lower-case text, separated by spaces, in order of first occurrence.
 /// Tokenising the result again yields exactly the same terms.
@@ -142,7 +23,7 @@ pub fn distinct_terms(lower: &str) -> String {
 /// letters, digits and `.-_:`, trimmed of those separators; ids keep their inner separators
 /// (`a.6.2.4`, `pol-001`) and also yield their parts; single characters are dropped, except digits.
 /// Scans bytes: ASCII decides by table, and only non-ASCII characters are decoded.
-fn terms_of_lowercase<'a>(text: &'a str, mut emit: impl FnMut(&'a str)) {
+pub fn terms_of_lowercase<'a>(text: &'a str, mut emit: impl FnMut(&'a str)) {
     let is_sep = |b: u8| matches!(b, b'.' | b'-' | b'_' | b':');
     let bytes = text.as_bytes();
     let mut i = 0;
@@ -266,24 +147,5 @@ mod tests {
         again.sort_unstable();
         again.dedup();
         assert_eq!(all, again);
-    }
-
-    #[test]
-    fn postings_are_delta_encoded() {
-        let page = |t: &str| SearchPage {
-            url: "u".into(),
-            kind: "k",
-            id: "i",
-            title: "t",
-            snippet: "s",
-            text: t.into(),
-            body: "",
-        };
-        let pages: Vec<SearchPage> = (0..40)
-            .map(|i| page(if i % 10 == 0 { "rare" } else { "other" }))
-            .collect();
-        let js = build_index(&pages);
-        assert!(js.starts_with("window.AIMSBOOK_SEARCH="));
-        assert!(js.contains(r#""rare":"0,a,a,a""#), "{js}");
     }
 }

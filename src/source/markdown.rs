@@ -6,7 +6,6 @@ use std::collections::VecDeque;
 
 use pulldown_cmark::{CowStr, Event, HeadingLevel, LinkType, Options, Parser, Tag, TagEnd};
 
-use crate::model::refs::{is_external, BodyRef, RefKind};
 
 /// Characters reserved for text slots; the loader replaces them in sources.
 pub const SLOT_CHARS: [char; 2] = ['\u{FDD1}', '\u{FDD2}'];
@@ -314,8 +313,8 @@ pub fn compile(body: &str, body_line: usize, title: Option<&str>, with_html: boo
     }
     let (text, snippet) = if with_html {
         (
-            crate::output::search::distinct_terms(&text.to_lowercase()),
-            crate::output::search::snippet(&collapse_whitespace(&text, 160), 160),
+            crate::source::text::distinct_terms(&text.to_lowercase()),
+            crate::source::text::snippet(&collapse_whitespace(&text, 160), 160),
         )
     } else {
         (String::new(), String::new())
@@ -439,6 +438,62 @@ fn escape_into(out: &mut String, s: &str) {
             '\'' => out.push_str("&#39;"),
             c => out.push(c),
         }
+    }
+}
+
+/// How a reference was written.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RefKind {
+    /// `[[ID]]`, `[[ID|text]]`, `[[A.6.2.4]]`, `[[6.1.2]]`, `[[ID#anchor]]`.
+    Wiki { target: String, has_text: bool },
+    /// `[text](../path/file.md#anchor)` or `![img](../assets/x.png)`: a path relative to the file.
+    /// `joined` is the path from the repository root (filled in when the file is read, so that
+    /// re-resolving the graph does not redo it), `None` when it climbs out of the repository.
+    Path {
+        path: String,
+        fragment: Option<String>,
+        joined: Option<String>,
+    },
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BodyRef {
+    pub kind: RefKind,
+    /// Absolute position in the source file (1-based).
+    pub line: usize,
+    pub column: usize,
+    /// Length of the written reference, for underlining.
+    pub len: usize,
+}
+
+/// Whether a link target is external (a URL scheme, mail, or a page-local anchor).
+pub fn is_external(dest: &str) -> bool {
+    if dest.starts_with('#') || dest.starts_with("//") {
+        return true;
+    }
+    match dest.split_once(':') {
+        Some((scheme, _)) => {
+            !scheme.is_empty()
+                && scheme.len() > 1
+                && scheme
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || matches!(c, '+' | '-' | '.'))
+        }
+        None => false,
+    }
+}
+
+#[cfg(test)]
+mod external_tests {
+    use super::*;
+
+    #[test]
+    fn externals() {
+        assert!(is_external("https://example.org"));
+        assert!(is_external("mailto:a@b"));
+        assert!(is_external("#top"));
+        assert!(!is_external("../a.md"));
+        assert!(!is_external("C:x"));
     }
 }
 
