@@ -98,7 +98,7 @@ fn fixture_pages_show_resolved_references_backlinks_and_chains() {
         chain.contains("A.2.2") && chain.contains("POL-1"),
         "control and its evidence"
     );
-    assert!(system.contains("High risk (Art. 6, Annex III)"));
+    assert!(system.contains("High-risk (Art 6)"));
 
     // Register rows are entities with pages, scores and the system they concern.
     let risk = std::fs::read_to_string(out.join("docs/RSK-2.html")).unwrap();

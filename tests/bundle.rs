@@ -166,7 +166,7 @@ fn exports_parse_with_the_expected_rows_and_nothing_comes_from_the_network() {
     let (_, clauses) = csv_rows("clauses");
     assert_eq!(clauses.len(), 43);
     let (_, docs) = csv_rows("documents");
-    assert_eq!(docs.len(), 54, "55 documents less the withheld one");
+    assert_eq!(docs.len(), 57, "58 documents less the withheld one");
     let json: serde_json::Value =
         serde_json::from_slice(&std::fs::read(top.join("exports/risks.json")).unwrap()).unwrap();
     assert_eq!(json.as_array().unwrap().len(), 15);

@@ -274,6 +274,8 @@ pub struct FrameworkControlFacts {
     pub direct: Vec<usize>,
     /// Live evidence of the ISO items mapped to it by an evidence-carrying relationship.
     pub inferred: Vec<usize>,
+    /// Drafts and documents in review that cite it: not evidence yet.
+    pub drafts: Vec<usize>,
     pub state: Coverage,
 }
 
@@ -617,6 +619,11 @@ impl Assessment {
                     FrameworkControlFacts {
                         direct,
                         inferred,
+                        drafts: aims.fw_control_docs[f][c]
+                            .iter()
+                            .copied()
+                            .filter(|&d| aims.docs[d].is_draft())
+                            .collect(),
                         state,
                     }
                 })
@@ -884,7 +891,7 @@ fn control_state(
     drafts: usize,
 ) -> (ControlState, String) {
     let Some(e) = entry else {
-        return (ControlState::Gap, "not in the Statement of Applicability".into());
+        return (ControlState::Gap, "not in the SoA".into());
     };
     let target = |t: Option<Date>| t.map(|t| format!(", target {t}")).unwrap_or_default();
     match e.applicable {

@@ -46,6 +46,8 @@ pub struct FrameworkRow {
     pub summary: String,
     pub href: String,
     pub direct: Vec<DocLink>,
+    /// Drafts citing it: shown, not counted.
+    pub drafts: Vec<DocLink>,
     pub mapped: Vec<MappedItem>,
     pub inferred: usize,
     /// direct, inferred, gap or context
@@ -146,6 +148,7 @@ pub fn row(s: &Shared, f: usize, c: usize, full: bool) -> FrameworkRow {
         summary: control.summary.clone(),
         href: framework_href(&fw.prefix, &control.id),
         direct: s.links_of(&facts.direct),
+        drafts: s.links_of(&facts.drafts),
         mapped: mapped_items(s, f, c, full),
         inferred: facts.inferred.len(),
         state: facts.state.as_str(),
