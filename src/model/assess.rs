@@ -896,7 +896,7 @@ fn control_state(
     let target = |t: Option<Date>| t.map(|t| format!(", target {t}")).unwrap_or_default();
     match e.applicable {
         None => (ControlState::Gap, "the SoA does not say whether it applies".into()),
-        Some(false) if e.justification.is_none() => (ControlState::Gap, "excluded without a justification".into()),
+        Some(false) if e.justification.is_none() => (ControlState::Gap, "excluded without justification".into()),
         Some(false) => (ControlState::Excluded, "excluded, with a justification".into()),
         Some(true) => match e.status {
             None => (ControlState::Gap, "applicable, but the SoA gives no implementation status".into()),
