@@ -4,12 +4,55 @@ use std::path::Path;
 
 use super::{print_human, EXIT_FINDINGS, EXIT_OK};
 use crate::diagnostic;
+use crate::model::Aims;
 use crate::pipeline;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
 pub enum Format {
     Human,
     Json,
+}
+
+/// The figures the dashboard, the SoA page and the exports show, read from the same facts.
+pub fn assessment_json(aims: &Aims) -> serde_json::Value {
+    let f = &aims.facts;
+    serde_json::json!({
+        "soa": f.soa,
+        "clauses": f.clause_counts,
+        "risks": f.risk_counts,
+        "documents": f.documents,
+        "systems": {
+            "live": f.systems.iter().filter(|s| !s.retired).count(),
+            "retired": f.systems.iter().filter(|s| s.retired).count(),
+            "in_operation_without_approved_impact_assessment":
+                f.systems.iter().filter(|s| s.in_operation && !s.approved_assessment).count(),
+        },
+    })
+}
+
+/// One line for people: the Statement of Applicability by state, and what was left out.
+pub fn assessment_line(aims: &Aims) -> String {
+    let f = &aims.facts;
+    let s = &f.soa;
+    let mut line = format!(
+        "Statement of Applicability: {} of {} applicable controls implemented ({}%); {} partial, {} planned, {} not implemented, {} excluded, {} with a gap",
+        s.implemented,
+        s.applicable,
+        s.implemented_percent(),
+        s.partial,
+        s.planned,
+        s.not_implemented,
+        s.excluded,
+        s.gap
+    );
+    if f.documents.retired > 0 {
+        line.push_str(&format!(
+            "; {} retired document{} left out",
+            f.documents.retired,
+            if f.documents.retired == 1 { "" } else { "s" }
+        ));
+    }
+    line
 }
 
 pub fn run(src: &Path, format: Format, strict: bool) -> anyhow::Result<i32> {
@@ -19,9 +62,16 @@ pub fn run(src: &Path, format: Format, strict: bool) -> anyhow::Result<i32> {
     let diags = &compiled.diagnostics;
     let (errors, warnings) = diagnostic::count(diags);
     match format {
-        Format::Json => println!("{}", diagnostic::to_json(diags)),
+        Format::Json => {
+            // The report, with the assessment's figures beside the diagnostics.
+            let mut report: serde_json::Value =
+                serde_json::from_str(&diagnostic::to_json(diags)).unwrap_or_else(|_| serde_json::json!({}));
+            report["assessment"] = assessment_json(&compiled.aims);
+            println!("{}", serde_json::to_string_pretty(&report).unwrap_or_default());
+        }
         Format::Human => {
             print_human(diags, &compiled.texts_for(diags));
+            eprintln!("{}", assessment_line(&compiled.aims));
             let docs = compiled.aims.docs.len();
             if errors == 0 && warnings == 0 {
                 eprintln!("checked {docs} documents: no problems found");
