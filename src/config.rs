@@ -150,7 +150,11 @@ pub fn parse(text: &str) -> (Config, Vec<Diagnostic>) {
                 medium: r.medium.unwrap_or_else(|| default(8)),
                 high: r.high.unwrap_or_else(|| default(15)),
             };
-            if 1 <= criteria.low && criteria.low <= criteria.medium && criteria.medium <= criteria.high && criteria.high <= max {
+            if 1 <= criteria.low
+                && criteria.low <= criteria.medium
+                && criteria.medium <= criteria.high
+                && criteria.high <= max
+            {
                 config.risk = criteria;
             } else {
                 diags.push(

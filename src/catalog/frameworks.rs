@@ -434,7 +434,9 @@ impl Catalog {
                 to,
                 relationship: m.relationship,
                 note: m.note,
-                basis: m.basis.unwrap_or_else(|| format!("the organisation's own mapping ({rel})")),
+                basis: m
+                    .basis
+                    .unwrap_or_else(|| format!("the organisation's own mapping ({rel})")),
                 user: true,
             };
             match index.get(&(from, to)) {
@@ -522,9 +524,10 @@ mod tests {
         assert_eq!(nist.controls.len(), 72);
         let (eu, rules) = fws.iter().find(|(f, _)| f.prefix == "eu-ai-act").unwrap();
         assert_eq!(eu.control("Art.9").unwrap().title, "Risk management system");
-        assert!(rules.obligations.iter().any(|o| o.roles == ["provider"]
-            && o.when == "high"
-            && o.articles.contains(&"Art.14".to_string())));
+        assert!(rules
+            .obligations
+            .iter()
+            .any(|o| o.roles == ["provider"] && o.when == "high" && o.articles.contains(&"Art.14".to_string())));
         for rule in &rules.obligations {
             assert!(!rule.basis.is_empty());
             for a in &rule.articles {

@@ -86,18 +86,19 @@ fn soa_rules(aims: &Aims, out: &mut Vec<Diagnostic>) {
         let warn = |code: &'static str, msg: String| at(Diagnostic::warning(code, soa.file.clone(), msg));
         match entry.applicable {
             None => out.push(
-                warn("AIMS045", format!("the SoA does not say whether {} applies", control.id))
-                    .help("add `applicable: true` or `applicable: false` to the entry"),
+                warn(
+                    "AIMS045",
+                    format!("the SoA does not say whether {} applies", control.id),
+                )
+                .help("add `applicable: true` or `applicable: false` to the entry"),
             ),
             Some(false) => {
                 if entry.justification.is_none() {
                     out.push(
-                        warn("AIMS043", format!("{} is excluded without a justification", control.id)).help(
-                            format!(
-                                "add a justification to the SoA entry for {}: why the control is not needed",
-                                control.id
-                            ),
-                        ),
+                        warn("AIMS043", format!("{} is excluded without a justification", control.id)).help(format!(
+                            "add a justification to the SoA entry for {}: why the control is not needed",
+                            control.id
+                        )),
                     );
                 }
             }
@@ -155,11 +156,17 @@ fn excluded_controls_cited(aims: &Aims, out: &mut Vec<Diagnostic>) {
         }
         for &i in facts.evidence.iter().chain(&facts.draft_evidence) {
             let d = &aims.docs[i];
-            let m = d.controls.iter().find(|m| aims.catalog.iso.control_index(m.text.rsplit(':').next().unwrap_or("")) == Some(c));
+            let m = d
+                .controls
+                .iter()
+                .find(|m| aims.catalog.iso.control_index(m.text.rsplit(':').next().unwrap_or("")) == Some(c));
             let mut dg = Diagnostic::warning(
                 "AIMS057",
                 d.file.clone(),
-                format!("{} cites {}, which the Statement of Applicability excludes", d.id, control.id),
+                format!(
+                    "{} cites {}, which the Statement of Applicability excludes",
+                    d.id, control.id
+                ),
             )
             .help(format!(
                 "if {} implements it, make the control applicable in the SoA; otherwise remove it from `controls:`",

@@ -454,7 +454,8 @@ impl Assessment {
                 ControlState::Excluded => counts.excluded += 1,
                 ControlState::Gap => counts.gap += 1,
             }
-            let live = |v: &[usize]| -> Vec<usize> { v.iter().copied().filter(|&d| !aims.docs[d].is_retired()).collect() };
+            let live =
+                |v: &[usize]| -> Vec<usize> { v.iter().copied().filter(|&d| !aims.docs[d].is_retired()).collect() };
             self.controls.push(ControlFacts {
                 in_soa: entry.is_some(),
                 applicable: entry.and_then(|e| e.applicable),
@@ -638,7 +639,8 @@ impl Assessment {
         let eu = aims.catalog.frameworks.iter().position(|f| f.prefix == EU_AI_ACT);
         for (i, d) in aims.docs.iter().enumerate() {
             let Some(sys) = d.system() else { continue };
-            let live = |v: &[usize]| -> Vec<usize> { v.iter().copied().filter(|&x| !aims.docs[x].is_retired()).collect() };
+            let live =
+                |v: &[usize]| -> Vec<usize> { v.iter().copied().filter(|&x| !aims.docs[x].is_retired()).collect() };
             let risks = live(&aims.system_risks[i]);
             let assessments = live(&aims.system_assessments[i]);
             let approved_assessment = assessments.iter().any(|&x| aims.docs[x].is_live_evidence());
@@ -786,7 +788,10 @@ impl Assessment {
                     ActionKind::ProhibitedInOperation,
                     None,
                     Subject::Doc(s.doc),
-                    format!("{} is classified prohibited (Art 5) and is in operation: stop its use", d.id),
+                    format!(
+                        "{} is classified prohibited (Art 5) and is in operation: stop its use",
+                        d.id
+                    ),
                 );
             }
             if s.in_operation && !s.approved_assessment {
@@ -794,7 +799,10 @@ impl Assessment {
                     ActionKind::SystemWithoutAssessment,
                     None,
                     Subject::Doc(s.doc),
-                    format!("{} is in operation without an approved impact assessment (6.1.4, A.5.2)", d.id),
+                    format!(
+                        "{} is in operation without an approved impact assessment (6.1.4, A.5.2)",
+                        d.id
+                    ),
                 );
             }
             if let (Some(eu), false) = (&s.eu, s.retired) {
@@ -864,13 +872,20 @@ impl Assessment {
         }
         // Most urgent first: what is past its date (earliest first), then by kind, then by date.
         out.sort_by(|a, b| {
-            (!a.overdue, a.overdue.then_some(a.due).flatten(), a.kind, a.due.is_none(), a.due).cmp(&(
-                !b.overdue,
-                b.overdue.then_some(b.due).flatten(),
-                b.kind,
-                b.due.is_none(),
-                b.due,
-            ))
+            (
+                !a.overdue,
+                a.overdue.then_some(a.due).flatten(),
+                a.kind,
+                a.due.is_none(),
+                a.due,
+            )
+                .cmp(&(
+                    !b.overdue,
+                    b.overdue.then_some(b.due).flatten(),
+                    b.kind,
+                    b.due.is_none(),
+                    b.due,
+                ))
         });
         self.actions = out;
     }
@@ -899,7 +914,10 @@ fn control_state(
         Some(false) if e.justification.is_none() => (ControlState::Gap, "excluded without justification".into()),
         Some(false) => (ControlState::Excluded, "excluded, with a justification".into()),
         Some(true) => match e.status {
-            None => (ControlState::Gap, "applicable, but the SoA gives no implementation status".into()),
+            None => (
+                ControlState::Gap,
+                "applicable, but the SoA gives no implementation status".into(),
+            ),
             Some(SoaStatus::Implemented) if evidence == 0 => (
                 ControlState::Gap,
                 if drafts > 0 {
@@ -961,5 +979,362 @@ fn condition_text(cond: &str) -> &'static str {
         "public-authority" => "applies where the deployer is a public authority or acts on its behalf: confirm",
         "annex-iii-not-2" => "applies to Annex III systems other than point 2",
         _ => "check whether it applies",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    //! The assessment on small in-memory models: documents written as text, read and resolved the
+    //! way a build does, with no files.
+    use std::collections::BTreeSet;
+    use std::sync::Arc;
+
+    use super::*;
+    use crate::catalog::Catalog;
+    use crate::config::Config;
+    use crate::model::refs::Withheld;
+
+    fn aims_with(config: Config, files: &[(&str, &str)]) -> Aims {
+        let mut docs = Vec::new();
+        for (rel, text) in files {
+            let (records, diags, _) = crate::source::document_from_text(rel, text.to_string());
+            assert!(diags.is_empty(), "{rel}: {diags:?}");
+            for r in &records {
+                let (doc, diags) = crate::model::document::from_record(r, config.risk.scale);
+                assert!(diags.iter().all(|d| !d.is_error()), "{rel}: {diags:?}");
+                docs.push(Arc::new(doc.expect("a document")));
+            }
+        }
+        let (catalog, _) = Catalog::builtin().with_frameworks(&config, &[]);
+        let today = crate::model::fields::parse_date("2026-06-30").unwrap();
+        let (aims, diags) = Aims::build(
+            config,
+            catalog,
+            today,
+            docs,
+            &BTreeSet::new(),
+            &BTreeSet::new(),
+            &Withheld::default(),
+        );
+        assert!(diags.iter().all(|d| !d.is_error()), "{diags:?}");
+        aims
+    }
+
+    fn aims(files: &[(&str, &str)]) -> Aims {
+        aims_with(
+            Config {
+                frameworks: vec!["iso42001".into(), "eu-ai-act".into()],
+                ..Config::default()
+            },
+            files,
+        )
+    }
+
+    fn doc(id: &str, ty: &str, extra: &str) -> String {
+        format!("---\nid: {id}\ntitle: {id}\ntype: {ty}\n{extra}\n---\nBody.\n")
+    }
+
+    fn control(aims: &Aims, id: &str) -> usize {
+        aims.catalog.iso.control_index(id).unwrap()
+    }
+
+    fn ids(aims: &Aims, list: &[usize]) -> Vec<String> {
+        list.iter().map(|&d| aims.docs[d].id.clone()).collect()
+    }
+
+    const SOA: &str = "---\nid: SOA\ntitle: SoA\ntype: soa\napplicability:\n  A.2.2: {applicable: true, status: implemented, justification: j}\n  A.2.3: {applicable: true, status: implemented, justification: j}\n  A.2.4: {applicable: true, status: partial, target: 2027-01-31, justification: j}\n  A.3.2: {applicable: true, status: planned, justification: j}\n  A.3.3: {applicable: false, justification: j}\n  A.4.2: {applicable: false}\n  A.4.3: {applicable: true, justification: j}\n  A.4.4: {applicable: true, status: not-implemented, justification: j}\n---\n";
+
+    #[test]
+    fn a_control_is_implemented_only_with_the_soa_and_live_evidence() {
+        let a = aims(&[
+            ("soa.md", SOA),
+            ("p1.md", &doc("P1", "policy", "status: approved\ncontrols: [A.2.2]")),
+            ("p2.md", &doc("P2", "policy", "status: draft\ncontrols: [A.2.3]")),
+            ("p3.md", &doc("P3", "policy", "status: retired\ncontrols: [A.2.3]")),
+            ("nc.md", &doc("NC1", "nonconformity", "controls: [A.2.3]")),
+        ]);
+        let f = &a.facts;
+        let c = |id| &f.controls[control(&a, id)];
+        assert_eq!(c("A.2.2").state, ControlState::Implemented);
+        assert_eq!(ids(&a, &c("A.2.2").evidence), ["P1"]);
+        // Declared implemented, but only a draft, a retired policy and a nonconformity cite it.
+        assert_eq!(c("A.2.3").state, ControlState::Gap);
+        assert!(c("A.2.3").reason.contains("drafts"), "{}", c("A.2.3").reason);
+        assert_eq!(ids(&a, &c("A.2.3").draft_evidence), ["P2"]);
+        assert_eq!(c("A.2.3").retired, 1);
+        assert_eq!(c("A.2.4").state, ControlState::Partial);
+        assert!(c("A.2.4").reason.contains("2027-01-31"));
+        assert_eq!(c("A.3.2").state, ControlState::Planned);
+        assert_eq!(c("A.3.3").state, ControlState::Excluded);
+        assert_eq!(c("A.4.2").state, ControlState::Gap, "excluded without justification");
+        assert_eq!(c("A.4.3").state, ControlState::Gap, "no status");
+        assert_eq!(c("A.4.4").state, ControlState::NotImplemented);
+        assert_eq!(c("A.10.4").state, ControlState::Gap, "not in the SoA");
+        assert_eq!(
+            f.soa,
+            SoaCounts {
+                total: 38,
+                applicable: 6,
+                implemented: 1,
+                partial: 1,
+                planned: 1,
+                not_implemented: 1,
+                excluded: 1,
+                gap: 33,
+            }
+        );
+        let sum: usize = ControlState::ALL.iter().map(|&s| f.soa.of(s)).sum();
+        assert_eq!(sum, 38, "every control has exactly one state");
+        assert_eq!(f.soa.implemented_percent(), 16, "1 of 6, rounded down");
+        assert_eq!(f.documents, DocumentCounts { live: 4, retired: 1 });
+    }
+
+    #[test]
+    fn evidence_is_scoped_to_its_systems() {
+        let a = aims(&[
+            ("soa.md", SOA),
+            (
+                "sa.md",
+                &doc(
+                    "SYS-A",
+                    "system",
+                    "role: [deployer]\nlifecycle_stage: operation\nrisks: [R-A]",
+                ),
+            ),
+            (
+                "sb.md",
+                &doc(
+                    "SYS-B",
+                    "system",
+                    "role: [deployer]\nlifecycle_stage: operation\nrisks: [R-B]",
+                ),
+            ),
+            ("ra.md", &doc("R-A", "risk", "controls: [A.5.2]")),
+            ("rb.md", &doc("R-B", "risk", "controls: [A.5.2]")),
+            (
+                "ia.md",
+                &doc(
+                    "IA-A",
+                    "impact-assessment",
+                    "status: approved\nsystems: [SYS-A]\ncontrols: [A.5.2]",
+                ),
+            ),
+            (
+                "ib.md",
+                &doc(
+                    "IA-B",
+                    "impact-assessment",
+                    "status: draft\nsystems: [SYS-B]\ncontrols: [A.5.2]",
+                ),
+            ),
+            ("pol.md", &doc("POL", "policy", "status: approved\ncontrols: [A.5.2]")),
+        ]);
+        let sys = |id: &str| a.by_id[id];
+        let c = control(&a, "A.5.2");
+        assert_eq!(
+            ids(&a, &a.facts.control_evidence_for(&a, c, &[sys("SYS-A")])),
+            ["IA-A", "POL"]
+        );
+        assert_eq!(
+            ids(&a, &a.facts.control_evidence_for(&a, c, &[sys("SYS-B")])),
+            ["POL"],
+            "IA-A is SYS-A's; IA-B is a draft"
+        );
+        let a_facts = a.facts.system(sys("SYS-A")).unwrap();
+        let b_facts = a.facts.system(sys("SYS-B")).unwrap();
+        assert!(a_facts.approved_assessment);
+        assert!(!b_facts.approved_assessment, "its assessment is a draft");
+        assert!(a
+            .facts
+            .actions
+            .iter()
+            .any(|x| x.kind == ActionKind::SystemWithoutAssessment && x.subject == Subject::Doc(sys("SYS-B"))));
+    }
+
+    fn obligations(a: &Aims, system: &str) -> Vec<(String, Coverage)> {
+        let eu = a.catalog.frameworks.iter().position(|f| f.prefix == EU_AI_ACT).unwrap();
+        a.facts
+            .system(a.by_id[system])
+            .unwrap()
+            .eu
+            .as_ref()
+            .unwrap()
+            .obligations
+            .iter()
+            .map(|o| (a.catalog.frameworks[eu].controls[o.article].id.clone(), o.state))
+            .collect()
+    }
+
+    fn articles(a: &Aims, system: &str) -> Vec<String> {
+        obligations(a, system).into_iter().map(|(id, _)| id).collect()
+    }
+
+    #[test]
+    fn eu_ai_act_obligations_follow_role_and_classification() {
+        let a = aims(&[
+            ("p.md", &doc("PROV", "system", "role: [provider]\neu_ai_act_category: high\nhigh_risk_basis: annex-iii\nannex_iii_area: 4")),
+            ("d.md", &doc("DEPL", "system", "role: [deployer]\neu_ai_act_category: high\nhigh_risk_basis: annex-iii\nannex_iii_area: 4")),
+            ("t.md", &doc("TRANS", "system", "role: [provider]\neu_ai_act_category: high\nannex_iii_area: 1\neu_ai_act_transparency: [interaction]")),
+            ("td.md", &doc("TDEPL", "system", "role: [deployer]\neu_ai_act_category: minimal\neu_ai_act_transparency: [interaction]")),
+            ("g.md", &doc("GPAI", "system", "role: [provider]\neu_ai_act_category: minimal\ngpai_model: true\nsystemic_risk: true")),
+            ("u.md", &doc("USES-GPAI", "system", "role: [deployer]\neu_ai_act_category: minimal")),
+        ]);
+        let prov = articles(&a, "PROV");
+        for art in [
+            "Art.4", "Art.5", "Art.9", "Art.14", "Art.16", "Art.17", "Art.43", "Art.49", "Art.72", "Art.73",
+        ] {
+            assert!(
+                prov.contains(&art.to_string()),
+                "provider of high-risk owes {art}: {prov:?}"
+            );
+        }
+        assert!(!prov.contains(&"Art.26".to_string()), "Art 26 is the deployer's");
+        let depl = obligations(&a, "DEPL");
+        let depl_ids: Vec<&str> = depl.iter().map(|(id, _)| id.as_str()).collect();
+        for art in ["Art.4", "Art.5", "Art.26", "Art.73", "Art.86"] {
+            assert!(
+                depl_ids.contains(&art),
+                "deployer of high-risk owes {art}: {depl_ids:?}"
+            );
+        }
+        for art in ["Art.9", "Art.16", "Art.17", "Art.43", "Art.72"] {
+            assert!(!depl_ids.contains(&art), "{art} binds the provider, not the deployer");
+        }
+        assert!(
+            depl.contains(&("Art.27".to_string(), Coverage::Conditional)),
+            "FRIA outside Annex III area 5 depends on who the deployer is: {depl:?}"
+        );
+        assert!(
+            depl.contains(&("Art.49".to_string(), Coverage::Conditional)),
+            "49(3): public authorities"
+        );
+        // Art 50 combines with high-risk.
+        let trans = articles(&a, "TRANS");
+        assert!(trans.contains(&"Art.50".to_string()) && trans.contains(&"Art.9".to_string()));
+        // 50(1) binds the provider of a system that talks to people, not its deployer.
+        assert!(!articles(&a, "TDEPL").contains(&"Art.50".to_string()));
+        // Chapter V only where the organisation provides the model.
+        let gpai = articles(&a, "GPAI");
+        assert!(gpai.contains(&"Art.53".to_string()) && gpai.contains(&"Art.55".to_string()));
+        assert!(!gpai.contains(&"Art.9".to_string()));
+        assert_eq!(articles(&a, "USES-GPAI"), ["Art.4", "Art.5"]);
+        // Definitions and penalties are context, never obligations.
+        for s in ["PROV", "DEPL", "GPAI"] {
+            let list = articles(&a, s);
+            for art in ["Art.3", "Art.7", "Art.95", "Art.99"] {
+                assert!(!list.contains(&art.to_string()), "{art} is context for {s}");
+            }
+        }
+        let eu = a.catalog.frameworks.iter().position(|f| f.prefix == EU_AI_ACT).unwrap();
+        let art99 = a.catalog.frameworks[eu].control_index("Art.99").unwrap();
+        assert_eq!(a.facts.frameworks[eu][art99].state, Coverage::Context);
+    }
+
+    #[test]
+    fn obligation_evidence_is_counted_per_system() {
+        let a = aims(&[
+            (
+                "a.md",
+                &doc(
+                    "SYS-A",
+                    "system",
+                    "role: [provider]\neu_ai_act_category: high\nannex_iii_area: 4",
+                ),
+            ),
+            (
+                "b.md",
+                &doc(
+                    "SYS-B",
+                    "system",
+                    "role: [provider]\neu_ai_act_category: high\nannex_iii_area: 4",
+                ),
+            ),
+            (
+                "rm.md",
+                &doc(
+                    "RM-A",
+                    "procedure",
+                    "status: approved\nsystems: [SYS-A]\ncontrols: [\"eu-ai-act:Art.9\"]",
+                ),
+            ),
+        ]);
+        let state = |s: &str| obligations(&a, s).into_iter().find(|(id, _)| id == "Art.9").unwrap().1;
+        assert_eq!(state("SYS-A"), Coverage::Direct);
+        assert_eq!(state("SYS-B"), Coverage::None, "RM-A is scoped to SYS-A");
+    }
+
+    #[test]
+    fn a_prohibited_system_in_operation_is_flagged_first() {
+        let a = aims(&[
+            (
+                "x.md",
+                &doc(
+                    "BAN",
+                    "system",
+                    "role: [deployer]\neu_ai_act_category: unacceptable\nlifecycle_stage: operation",
+                ),
+            ),
+            (
+                "y.md",
+                &doc(
+                    "OLD",
+                    "system",
+                    "role: [deployer]\neu_ai_act_category: prohibited\nlifecycle_stage: retirement",
+                ),
+            ),
+            ("p.md", &doc("P", "policy", "status: draft")),
+        ]);
+        assert!(a.facts.system(a.by_id["BAN"]).unwrap().prohibited_in_operation);
+        assert!(!a.facts.system(a.by_id["OLD"]).unwrap().prohibited_in_operation);
+        assert_eq!(a.facts.actions[0].kind, ActionKind::ProhibitedInOperation);
+        assert!(articles(&a, "BAN").contains(&"Art.5".to_string()));
+    }
+
+    #[test]
+    fn risk_levels_follow_the_organisations_criteria() {
+        let files = [
+            (
+                "r1.md",
+                doc(
+                    "R1",
+                    "risk",
+                    "likelihood: 3\nimpact: 3\nresidual_likelihood: 2\nresidual_impact: 2",
+                ),
+            ),
+            ("r2.md", doc("R2", "risk", "likelihood: 3\nimpact: 3\nstatus: retired")),
+        ];
+        let files: Vec<(&str, &str)> = files.iter().map(|(a, b)| (*a, b.as_str())).collect();
+        let default = aims(&files);
+        let r1 = default.facts.risk(default.by_id["R1"]).unwrap();
+        assert_eq!(r1.inherent.unwrap().level, RiskLevel::Medium, "9 on the default 5×5");
+        assert_eq!(r1.current.unwrap().value, 4, "residual where scored");
+        assert_eq!(
+            default.facts.risk_counts,
+            RiskCounts {
+                live: 1,
+                retired: 1,
+                high: 0
+            }
+        );
+        let strict = aims_with(
+            Config {
+                risk: crate::config::RiskCriteria {
+                    scale: 3,
+                    low: 2,
+                    medium: 3,
+                    high: 4,
+                },
+                ..Config::default()
+            },
+            &files,
+        );
+        let r1 = strict.facts.risk(strict.by_id["R1"]).unwrap();
+        assert_eq!(
+            r1.inherent.unwrap().level,
+            RiskLevel::High,
+            "9 is high on a 3×3 with high = 4"
+        );
+        assert_eq!(r1.residual.unwrap().level, RiskLevel::High);
+        assert_eq!(strict.facts.risk_counts.high, 1, "the retired risk is not counted");
     }
 }

@@ -283,7 +283,13 @@ impl<'a> Reader<'a> {
                     None => format!("roles: {}", Role::NAMES.join(", ")),
                 };
                 let text = m.text.clone();
-                self.err("AIMS014", "role", Some(&text), format!("`{text}` is not a valid role"), help);
+                self.err(
+                    "AIMS014",
+                    "role",
+                    Some(&text),
+                    format!("`{text}` is not a valid role"),
+                    help,
+                );
             }
         }
         out.sort();
@@ -390,7 +396,13 @@ impl<'a> Reader<'a> {
                 None
             }
             None => {
-                self.err("AIMS014", key, Some(&written), format!("`{written}` is not a valid {key}"), allowed);
+                self.err(
+                    "AIMS014",
+                    key,
+                    Some(&written),
+                    format!("`{written}` is not a valid {key}"),
+                    allowed,
+                );
                 None
             }
         }

@@ -650,7 +650,9 @@ fn anchor_diag(d: &Document, r: &super::refs::BodyRef, f: &str, target: &Documen
     .span(r.len);
     match suggest(f, target.anchors.iter().map(String::as_str)) {
         Some(s) => dg.help(format!("did you mean `#{s}`?")),
-        None if target.anchors.is_empty() => dg.help(format!("{} has no headings; link to the page without `#`", target.id)),
+        None if target.anchors.is_empty() => {
+            dg.help(format!("{} has no headings; link to the page without `#`", target.id))
+        }
         None => dg.help(format!(
             "headings of {}: #{}",
             target.id,

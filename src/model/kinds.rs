@@ -166,7 +166,11 @@ mod tests {
         }
         assert_eq!(DocType::NAMES.len(), 14);
         assert_eq!(Status::parse("retired"), Some(Status::Retired));
-        assert_eq!(Role::parse("user"), None, "legacy words are read separately, with a warning");
+        assert_eq!(
+            Role::parse("user"),
+            None,
+            "legacy words are read separately, with a warning"
+        );
         assert!(DocType::Evidence.is_record() && !DocType::Policy.is_record());
         assert!(!DocType::Nonconformity.evidences_controls());
     }

@@ -175,5 +175,4 @@ mod tests {
             Some("assets/p.png")
         );
     }
-
 }

@@ -249,7 +249,11 @@ pub fn tables(aims: &Aims) -> Vec<Table> {
                     sys.roles.iter().map(|r| r.as_str()).collect::<Vec<_>>().join("; "),
                     opt(&sys.lifecycle_stage),
                     opt(&sys.eu_ai_act_category),
-                    sys.transparency.iter().map(|c| c.as_str()).collect::<Vec<_>>().join("; "),
+                    sys.transparency
+                        .iter()
+                        .map(|c| c.as_str())
+                        .collect::<Vec<_>>()
+                        .join("; "),
                     opt(&sys.high_risk_basis),
                     opt(&sys.annex_iii_area),
                     if sys.gpai_model { "true".into() } else { String::new() },

@@ -157,7 +157,11 @@ impl PortalWriter {
     }
 
     /// Copies repository files that documents link to (images, attachments) into the portal.
-    pub fn copy_assets<'a>(&self, source_root: &Path, assets: impl IntoIterator<Item = &'a String>) -> anyhow::Result<()> {
+    pub fn copy_assets<'a>(
+        &self,
+        source_root: &Path,
+        assets: impl IntoIterator<Item = &'a String>,
+    ) -> anyhow::Result<()> {
         for asset in assets {
             let dest = self.root.join(asset);
             if let Some(parent) = dest.parent() {

@@ -235,7 +235,11 @@ pub fn dashboard(s: &Shared) -> impl Serialize {
         high_risks: facts.risk_counts.high,
         high_threshold: criteria.high,
         heat_inherent: heat_map("Inherent risk: likelihood × impact", &inherent, criteria),
-        heat_residual: heat_map("Residual risk: likelihood × impact after treatment", &residual, criteria),
+        heat_residual: heat_map(
+            "Residual risk: likelihood × impact after treatment",
+            &residual,
+            criteria,
+        ),
         has_soa: !aims.soa.is_empty(),
         review_warning_days: aims.config.review_warning_days,
         more_actions: facts.actions.len().saturating_sub(ACTIONS_SHOWN),
@@ -456,7 +460,10 @@ pub fn systems(s: &Shared) -> impl Serialize {
             link: s.link(f.doc),
             roles: sys.roles.iter().map(|r| r.as_str()).collect::<Vec<_>>().join(", "),
             lifecycle_stage: sys.lifecycle_stage.clone().unwrap_or_default(),
-            eu_category: sys.eu_ai_act_category.map(|c| c.as_str().to_string()).unwrap_or_default(),
+            eu_category: sys
+                .eu_ai_act_category
+                .map(|c| c.as_str().to_string())
+                .unwrap_or_default(),
             eu_category_label: sys.eu_ai_act_category.map(eu_category_label).unwrap_or_default(),
             transparency: sys
                 .transparency

@@ -289,7 +289,12 @@ pub fn other_soa_entries(s: &Shared) -> Vec<OtherEntry> {
                 None => (
                     String::new(),
                     None,
-                    o.entry.at.text.split_once(':').map(|(p, _)| p.to_string()).unwrap_or_default(),
+                    o.entry
+                        .at
+                        .text
+                        .split_once(':')
+                        .map(|(p, _)| p.to_string())
+                        .unwrap_or_default(),
                 ),
             };
             OtherEntry {
@@ -351,7 +356,11 @@ pub fn risk_summary(s: &Shared, r: usize, chain: bool, scope: &[usize]) -> RiskS
     let d = &s.aims.docs[r];
     let facts = s.aims.facts.risk(r);
     let f = d.risk().cloned().unwrap_or_default();
-    let scope: &[usize] = if scope.is_empty() { &s.aims.risk_systems[r] } else { scope };
+    let scope: &[usize] = if scope.is_empty() {
+        &s.aims.risk_systems[r]
+    } else {
+        scope
+    };
     let controls = if !chain {
         vec![]
     } else {

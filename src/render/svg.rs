@@ -105,7 +105,10 @@ mod tests {
         assert!(svg.contains("likelihood 4 × impact 5: R&lt;1&gt;, R2"));
         assert!(svg.contains(">2</text>"));
         assert_eq!(svg.matches("<rect").count(), 25);
-        assert!(svg.contains(r#"<g class="cell high">"#), "4 × 5 = 20 is high at the default 15");
+        assert!(
+            svg.contains(r#"<g class="cell high">"#),
+            "4 × 5 = 20 is high at the default 15"
+        );
     }
 
     #[test]

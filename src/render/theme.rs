@@ -140,6 +140,8 @@ impl Theme {
 
     /// The theme's static files, as (path in the portal, bytes).
     pub fn static_files(&self) -> impl Iterator<Item = (String, &[u8])> {
-        self.statics.iter().map(|(name, bytes)| (format!("static/{name}"), bytes.as_slice()))
+        self.statics
+            .iter()
+            .map(|(name, bytes)| (format!("static/{name}"), bytes.as_slice()))
     }
 }

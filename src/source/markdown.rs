@@ -6,7 +6,6 @@ use std::collections::VecDeque;
 
 use pulldown_cmark::{CowStr, Event, HeadingLevel, LinkType, Options, Parser, Tag, TagEnd};
 
-
 /// Characters reserved for text slots; the loader replaces them in sources.
 pub const SLOT_CHARS: [char; 2] = ['\u{FDD1}', '\u{FDD2}'];
 const CLOSE: char = '\u{FDD1}';
