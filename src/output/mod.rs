@@ -9,8 +9,8 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{bail, Context};
 
-/// Part of the name of temporary folders, so the source walk skips them.
-pub const TEMP_MARKER: &str = ".aimsbook-tmp";
+/// Part of the name of temporary folders (defined with the source walk, which skips them).
+pub use crate::source::TEMP_MARKER;
 /// A file in every portal we write, so we only ever replace folders we made.
 pub const OUTPUT_MARKER: &str = ".aimsbook-output";
 

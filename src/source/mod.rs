@@ -36,6 +36,9 @@ pub enum Origin {
     },
 }
 
+/// Part of the name of the temporary folders and files a build writes; the walk skips them.
+pub const TEMP_MARKER: &str = ".aimsbook-tmp";
+
 /// One raw entity: frontmatter (or register row) fields, a body, and where it all is.
 #[derive(Debug, Clone)]
 pub struct Record {
@@ -199,7 +202,7 @@ pub fn load(root: &Path, output: Option<&Path>) -> anyhow::Result<Loaded> {
                 return true;
             }
             let name = e.file_name().to_string_lossy();
-            if name.starts_with('.') || name.contains(crate::output::TEMP_MARKER) {
+            if name.starts_with('.') || name.contains(TEMP_MARKER) {
                 return false;
             }
             if e.depth() == 1 && name == "themes" && e.file_type().is_dir() {
