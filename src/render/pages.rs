@@ -658,7 +658,7 @@ pub fn document(s: &Shared, i: usize) -> impl Serialize {
         soa_other: if is_soa { other_soa_entries(s) } else { vec![] },
         soa_counts: is_soa.then(|| aims.facts.soa.clone()),
         system_scope: is_system.then(|| {
-            "Evidence shown is in scope for this system: documents that list it under `systems:`, and organisation-wide documents (those that list no system). Retired documents and drafts are not evidence.".to_string()
+            "Evidence shown is in scope for this system: documents scoped to it (they list it under systems), and organisation-wide documents (they list no system). Retired documents and drafts are not evidence.".to_string()
         }),
     }
 }
