@@ -133,7 +133,7 @@ pub fn parse(text: &str) -> (Config, Vec<Diagnostic>) {
     config.include_confidential = raw.bundle.and_then(|b| b.include_confidential).unwrap_or(false);
     if let Some(r) = raw.risk {
         let scale = r.scale.unwrap_or(5);
-        let line = find_key_line(text, "scale").or_else(|| find_key_line(text, "high"));
+        let line = find_key_line(text, "scale");
         if !(2..=10).contains(&scale) {
             diags.push(
                 Diagnostic::error("AIMS070", CONFIG_FILE, format!("risk scale {scale} is out of range"))

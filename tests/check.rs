@@ -382,11 +382,73 @@ fn aims015_score_out_of_range() {
 }
 
 #[test]
+fn aims015_score_out_of_the_scale_set_in_aims_toml() {
+    // `[risk] scale = 3`: likelihood 4 is off the scale, impact 3 is its top.
+    let r = check("aims015-risk-scale");
+    let d = expect_at(&r, "AIMS015", "error", "risk.md", 7, 13);
+    assert_message(&d, "likelihood 4");
+    assert_help(&d, "1–3");
+    assert!(
+        with_message(&r, "AIMS015", "impact").is_empty(),
+        "impact 3 is on a 1–3 scale"
+    );
+}
+
+#[test]
 fn aims016_bad_date() {
     let r = check("aims016-bad-date");
     let d = expect_at(&r, "AIMS016", "error", "policy.md", 5, 14);
     assert_message(&d, "14/03/2026");
     assert_help(&d, "YYYY-MM-DD");
+}
+
+#[test]
+fn aims016_bad_target_date_in_the_soa() {
+    let r = check("aims016-bad-soa-target");
+    // `  A.2.3: {…, target: end of 2027}` on line 7: the entry's control id.
+    let d = expect_at(&r, "AIMS016", "error", "soa.md", 7, 3);
+    assert_message(&d, "end of 2027");
+    assert_message(&d, "A.2.3");
+    assert_help(&d, "YYYY-MM-DD");
+    assert!(
+        with_message(&r, "AIMS016", "A.2.2").is_empty(),
+        "target: 2027-03-31 is a date"
+    );
+    assert!(
+        !codes(&r).contains(&"AIMS012".to_string()),
+        "`target` is a key of an SoA entry"
+    );
+}
+
+#[test]
+fn aims017_older_words_are_read_as_the_new_ones() {
+    let r = check("aims017-legacy-role");
+    // `role: developer` on line 5; `role: [deployer, user]` on line 5, `user` at column 18.
+    let d = expect_at(&r, "AIMS017", "warning", "developer.md", 5, 7);
+    assert_message(&d, "role `developer` is read as `provider`");
+    let d = expect_at(&r, "AIMS017", "warning", "user.md", 5, 18);
+    assert_message(&d, "role `user` is read as `deployer`");
+    // `eu_ai_act_category: transparency` / `gpai` on line 7: the value starts at column 21.
+    let d = expect_at(&r, "AIMS017", "warning", "developer.md", 7, 21);
+    assert_message(&d, "`transparency`");
+    assert_message(&d, "read as `minimal`");
+    assert_help(&d, "eu_ai_act_transparency");
+    let d = expect_at(&r, "AIMS017", "warning", "user.md", 7, 21);
+    assert_message(&d, "`gpai`");
+    assert_message(&d, "no category");
+    assert_help(&d, "gpai_model");
+    assert_eq!(
+        with_message(&r, "AIMS017", "").len(),
+        4,
+        "`deployer` is the current word"
+    );
+    // `role: provider` and `eu_ai_act_category: unacceptable` (read as prohibited) pass silently.
+    assert!(
+        !diagnostics(&r).iter().any(|d| d["file"] == "current.md"),
+        "{:?}",
+        codes(&r)
+    );
+    assert_eq!(r["errors"], 0, "older words are warnings, not AIMS014");
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -486,6 +548,34 @@ fn aims035_unknown_framework() {
 }
 
 #[test]
+fn aims035_unknown_source_in_the_soa_is_a_warning() {
+    let r = check("aims035-unknown-soa-source");
+    // `  "iso27001:5.9": {…}` on line 7: the id starts after the quote.
+    let d = expect_at(&r, "AIMS035", "warning", "soa.md", 7, 4);
+    assert_message(&d, "iso27001:5.9");
+    assert_help(&d, "frameworks/iso27001.yaml");
+    assert_eq!(r["errors"], 0, "the entry is kept as written");
+}
+
+#[test]
+fn soa_control_of_an_enabled_framework_is_known() {
+    // `"eu-ai-act:Art.4"` in the SoA, with frameworks = ["iso42001", "eu-ai-act"].
+    let r = check("soa-eu-ai-act-control");
+    let found: Vec<String> = diagnostics(&r)
+        .iter()
+        .filter(|d| ["AIMS012", "AIMS034", "AIMS035"].contains(&d["code"].as_str().unwrap()))
+        .map(show)
+        .collect();
+    assert!(found.is_empty(), "{found:?}");
+    assert_eq!(r["errors"], 0);
+    // It does not stand in for an Annex A control: the other 37 are still missing.
+    assert_eq!(
+        with_message(&r, "AIMS042", "is missing from the Statement of Applicability").len(),
+        37
+    );
+}
+
+#[test]
 fn aims036_list_names_a_missing_id() {
     let r = check("aims036-missing-id");
     let d = expect_at(&r, "AIMS036", "error", "policy.md", 5, 18);
@@ -568,6 +658,24 @@ fn aims044_applicable_but_not_implemented() {
 }
 
 #[test]
+fn aims044_only_partial_controls_without_any_document() {
+    let r = check("aims044-planned-or-drafted");
+    // A.2.2 is partial and nothing cites it.
+    let d = expect_at(&r, "AIMS044", "warning", "soa.md", 6, 3);
+    assert_message(&d, "A.2.2");
+    // A.2.3 is partial with a draft citing it; A.2.4 is planned, A.3.2 not implemented.
+    assert_eq!(
+        with_message(&r, "AIMS044", "").len(),
+        1,
+        "{:?}",
+        with_message(&r, "AIMS044", "")
+            .iter()
+            .map(|d| show(d))
+            .collect::<Vec<_>>()
+    );
+}
+
+#[test]
 fn aims045_applicability_unstated() {
     let r = check("aims045-applicability-unstated");
     let d = expect_line(&r, "AIMS045", "warning", "soa.md", 7);
@@ -575,10 +683,49 @@ fn aims045_applicability_unstated() {
 }
 
 #[test]
+fn aims046_included_without_justification() {
+    let r = check("aims046-included-without-justification");
+    // `  A.2.3: {applicable: true, status: planned}` on line 7.
+    let d = expect_at(&r, "AIMS046", "warning", "soa.md", 7, 3);
+    assert_message(&d, "A.2.3");
+    assert_help(&d, "6.1.3");
+    // A.2.2 has a justification; A.2.4 is an exclusion (that is AIMS043's business).
+    assert_eq!(with_message(&r, "AIMS046", "").len(), 1);
+}
+
+#[test]
 fn aims047_control_twice_in_the_soa() {
     let r = check("aims047-control-twice");
     let d = expect_at(&r, "AIMS047", "error", "soa.md", 7, 3);
     assert_message(&d, "A.2.2");
+}
+
+#[test]
+fn aims048_applicable_without_status() {
+    let r = check("aims048-no-status");
+    // `  A.2.3: {applicable: true, justification: "Core"}` on line 7.
+    let d = expect_at(&r, "AIMS048", "warning", "soa.md", 7, 3);
+    assert_message(&d, "A.2.3");
+    assert_help(&d, "status: implemented");
+    // A.2.2 has a status; A.2.4 is excluded and needs none.
+    assert_eq!(with_message(&r, "AIMS048", "").len(), 1);
+}
+
+#[test]
+fn aims049_implemented_without_live_evidence() {
+    let r = check("aims049-implemented-without-evidence");
+    // A.2.2: only a draft (POL-1) and a document in review (PRC-1) cite it.
+    let d = expect_at(&r, "AIMS049", "warning", "soa.md", 6, 3);
+    assert_message(&d, "A.2.2");
+    assert_help(&d, "POL-1, PRC-1");
+    // A.2.3: a retired policy and a risk cite it; neither is evidence, and neither is named.
+    let d = expect_at(&r, "AIMS049", "warning", "soa.md", 7, 3);
+    assert_message(&d, "A.2.3");
+    assert_help(&d, "list `A.2.3` under `controls:`");
+    let help = d["help"].as_str().unwrap();
+    assert!(!help.contains("POL-0") && !help.contains("RSK-1"), "{help}");
+    // A.2.4: PRC-2 is approved.
+    assert!(with_message(&r, "AIMS049", "A.2.4").is_empty());
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -653,6 +800,65 @@ fn aims056_high_residual_risk_accepted_without_approval() {
     assert_message(&d, "score 20");
 }
 
+#[test]
+fn aims057_document_cites_an_excluded_control() {
+    let r = check("aims057-excluded-control-cited");
+    // `controls: [A.2.2, A.7.3]` on line 8 of an approved policy: A.7.3 at column 19.
+    let d = expect_at(&r, "AIMS057", "warning", "policy.md", 8, 19);
+    assert_message(&d, "POL-1 cites A.7.3");
+    assert_help(&d, "applicable");
+    // `  - A.7.3` on line 7 of a draft.
+    let d = expect_at(&r, "AIMS057", "warning", "procedure.md", 7, 5);
+    assert_message(&d, "PRC-1");
+    // Not the retired procedure, not the risk (a risk names a control as treatment), not A.2.2.
+    assert_eq!(
+        with_message(&r, "AIMS057", "").len(),
+        2,
+        "{:?}",
+        with_message(&r, "AIMS057", "")
+            .iter()
+            .map(|d| show(d))
+            .collect::<Vec<_>>()
+    );
+}
+
+#[test]
+fn aims058_system_in_operation_without_approved_impact_assessment() {
+    let r = check("aims058-system-without-impact-assessment");
+    // SYS-1: no impact assessment of its own (IA-0 lists no systems: it scopes no system).
+    let d = expect_at(&r, "AIMS058", "warning", "sys-none.md", 2, 1);
+    assert_message(&d, "SYS-1");
+    assert_help(&d, "type: impact-assessment");
+    assert_help(&d, "systems: [SYS-1]");
+    // SYS-2: its impact assessment is a draft.
+    let d = expect_at(&r, "AIMS058", "warning", "sys-draft.md", 2, 1);
+    assert_help(&d, "IA-2");
+    // SYS-3 has an approved one; SYS-4 is retired; SYS-5 is in design.
+    for file in ["sys-assessed.md", "sys-retired.md", "sys-design.md"] {
+        assert!(
+            !diagnostics(&r)
+                .iter()
+                .any(|d| d["code"] == "AIMS058" && d["file"] == file),
+            "{file}"
+        );
+    }
+}
+
+#[test]
+fn aims059_prohibited_system_in_operation_is_an_error() {
+    let (code, r) = check_json_at(&check_fixture_path("aims059-prohibited-in-operation"), &[]);
+    assert_eq!(code, 1, "an error: check fails");
+    let d = expect_at(&r, "AIMS059", "error", "social-scoring.md", 2, 1);
+    assert_message(&d, "SYS-1");
+    assert_message(&d, "Art 5");
+    // `eu_ai_act_category: unacceptable` reads as prohibited, without AIMS017.
+    expect_at(&r, "AIMS059", "error", "emotion.md", 2, 1);
+    assert!(!codes(&r).contains(&"AIMS017".to_string()));
+    // SYS-3 is prohibited but withdrawn (lifecycle_stage: retirement).
+    assert_eq!(r["errors"], 2, "{:?}", codes(&r));
+    assert!(!diagnostics(&r).iter().any(|d| d["file"] == "withdrawn.md"));
+}
+
 // ---------------------------------------------------------------------------------------------
 // AIMS060–AIMS080: registers, settings, links
 // ---------------------------------------------------------------------------------------------
@@ -712,6 +918,18 @@ fn aims070_missing_theme_points_at_the_theme_line() {
     let r = check("aims070-bad-settings");
     let d = expect_line(&r, "AIMS070", "error", "aims.toml", 3);
     assert_message(&d, "themes/corporate");
+}
+
+#[test]
+fn aims070_bad_risk_criteria() {
+    // `[risk]` with medium = 20 above high = 10.
+    let r = check("aims070-bad-risk-criteria");
+    let found = with_message(&r, "AIMS070", "medium 20");
+    assert_eq!(found.len(), 1, "{:?}", codes(&r));
+    assert_eq!(found[0]["file"], "aims.toml");
+    assert_eq!(found[0]["severity"], "error");
+    assert!(found[0]["line"].as_u64().is_some(), "points into the [risk] table");
+    assert_help(found[0], "lowest likelihood × impact score");
 }
 
 #[test]
@@ -790,7 +1008,8 @@ fn json_report_has_the_pinned_shape() {
         let top = r.as_object().expect("an object");
         let mut keys: Vec<&str> = top.keys().map(String::as_str).collect();
         keys.sort_unstable();
-        assert_eq!(keys, ["diagnostics", "errors", "warnings"], "{name}");
+        assert_eq!(keys, ["assessment", "diagnostics", "errors", "warnings"], "{name}");
+        assert!(r["assessment"].is_object(), "{name}: the assessment's figures");
         let mut errors = 0;
         let mut warnings = 0;
         for d in diagnostics(&r) {

@@ -16,6 +16,14 @@ output = "public"
 # build_date = 2026-01-31     # pin "today" for reproducible builds
 frameworks = ["iso42001"]
 
+# Risk criteria (clause 6.1.1): likelihood and impact are scored 1..scale; each level starts at
+# the lowest likelihood × impact score given. These are the defaults.
+# [risk]
+# scale = 5
+# low = 4
+# medium = 8
+# high = 15
+
 [registers]
 "risks.csv" = "risk"
 "#;
@@ -58,9 +66,9 @@ title: Customer support assistant
 type: system
 status: draft
 owner: Head of Customer Operations
-role: user
+role: deployer
 lifecycle_stage: deployment
-eu_ai_act_category: transparency
+eu_ai_act_category: minimal
 purpose: Suggests replies to customer questions; an agent reviews every reply before it is sent.
 supplier: Example AI Vendor
 data_categories: [customer messages]

@@ -506,13 +506,24 @@ fn read_applicability(
             }
             // A namespaced control of a catalog aimsbook does not have: kept as written.
             crate::catalog::ControlLookup::UnknownFramework(prefix) => {
-                let mut d = mention_diag(
-                    &docs[s],
-                    &e.control,
-                    "AIMS035",
-                    format!("the SoA lists `{}` from `{prefix}`, a catalog aimsbook does not have", e.control.text),
-                    format!("it is shown as written; add frameworks/{prefix}.yaml (docs/frameworks.md) so its ids are checked"),
-                );
+                let builtin = crate::catalog::frameworks::builtin_frameworks()
+                    .iter()
+                    .any(|(f, _)| f.prefix == prefix);
+                let (msg, help) = if builtin {
+                    (
+                        format!(
+                            "the SoA lists `{}` from `{prefix}`, which is not enabled",
+                            e.control.text
+                        ),
+                        format!("it is shown as written; enable it in aims.toml: frameworks = [\"{prefix}\"]"),
+                    )
+                } else {
+                    (
+                        format!("the SoA lists `{}` from `{prefix}`, a catalog aimsbook does not have", e.control.text),
+                        format!("it is shown as written; add frameworks/{prefix}.yaml (docs/frameworks.md) so its ids are checked"),
+                    )
+                };
+                let mut d = mention_diag(&docs[s], &e.control, "AIMS035", msg, help);
                 d.severity = crate::diagnostic::Severity::Warning;
                 diags.push(d);
                 other.push(OtherSoaEntry { control: None, entry });
