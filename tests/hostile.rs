@@ -180,3 +180,76 @@ fn the_content_security_policy_blocks_inline_script_from_disk() {
         b.eval("document.body.dataset.root !== undefined && !!document.querySelector('script[src$=\"aimsbook.js\"]')");
     assert_eq!(scripted, json!(true));
 }
+
+/// Writes a repository whose one file is `name` with `text`, plus aims.toml.
+fn repo_with(root: &Path, name: &str, text: &str, toml: &str) {
+    let path = root.join(name);
+    std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+    std::fs::write(path, text).unwrap();
+    std::fs::write(root.join("aims.toml"), toml).unwrap();
+}
+
+fn list_doc(n: usize) -> String {
+    let mut s = String::from("---\nid: D1\ntitle: Tags\ntype: policy\ntags:\n");
+    for i in 0..n {
+        s.push_str(&format!("  - tag{i}\n"));
+    }
+    s.push_str("---\nBody.\n");
+    s
+}
+
+fn register(n: usize) -> String {
+    let mut s = String::from("id,title,likelihood,impact,treatment,risk_owner,controls\n");
+    for i in 0..n {
+        s.push_str(&format!("R-{i},Risk number {i},3,4,mitigate,CRO,A.6.2.6;A.2.2\n"));
+    }
+    s
+}
+
+fn one_line_refs(n: usize) -> String {
+    format!(
+        "---\nid: P1\ntitle: Links\ntype: policy\n---\n{}\n",
+        vec!["[[P1]]"; n].join(" ")
+    )
+}
+
+/// Seconds `check` takes on a repository.
+fn check_seconds(root: &Path) -> f64 {
+    let started = std::time::Instant::now();
+    let o = run(&["check", root.to_str().unwrap(), "--format", "json"]);
+    let secs = started.elapsed().as_secs_f64();
+    let report: serde_json::Value = serde_json::from_str(&stdout(&o)).expect("one JSON report");
+    assert_eq!(report["errors"], 0, "{}", stdout(&o));
+    secs
+}
+
+#[test]
+fn loading_stays_linear_in_the_size_of_a_file() {
+    // Each shape at n and 4n: linear work grows about 4×, the quadratic loops that were here
+    // grew 16× (3.9 s for 10,000 tags, 20 s for 10,000 rows, 33 s for 300,000 references).
+    // The bound leaves room for noise and for the fixed cost of a run at the small size.
+    let tmp = tempfile::tempdir().unwrap();
+    let registers = "build_date = 2026-06-30\n[registers]\n\"risks.csv\" = \"risk\"\n";
+    let plain = "build_date = 2026-06-30\n";
+    let cases: [(&str, &str, &str, fn(usize) -> String, usize); 3] = [
+        ("list", "doc.md", plain, list_doc, 5_000),
+        ("register", "registers/risks.csv", registers, register, 25_000),
+        ("references", "p.md", plain, one_line_refs, 75_000),
+    ];
+    for (what, file, toml, make, n) in cases {
+        let small = tmp.path().join(format!("{what}-small"));
+        let large = tmp.path().join(format!("{what}-large"));
+        repo_with(&small, file, &make(n), toml);
+        repo_with(&large, file, &make(4 * n), toml);
+        let t_small = check_seconds(&small).max(0.05);
+        let t_large = check_seconds(&large);
+        assert!(
+            t_large < 8.0 * t_small,
+            "{what}: {t_small:.2} s at {n}, {t_large:.2} s at {}: grows faster than its size",
+            4 * n
+        );
+        if what == "register" {
+            assert!(t_large < 5.0, "a 100,000-row register checks in {t_large:.2} s");
+        }
+    }
+}

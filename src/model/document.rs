@@ -282,19 +282,19 @@ impl<'a> Reader<'a> {
                     Some(s) => format!("did you mean `{s}`? roles: {}", Role::NAMES.join(", ")),
                     None => format!("roles: {}", Role::NAMES.join(", ")),
                 };
-                let text = m.text.clone();
-                self.err(
-                    "AIMS014",
-                    "role",
-                    Some(&text),
-                    format!("`{text}` is not a valid role"),
-                    help,
-                );
+                self.err_at("AIMS014", &m, format!("`{}` is not a valid role", m.text), help);
             }
         }
         out.sort();
         out.dedup();
         out
+    }
+
+    fn err_at(&mut self, code: &'static str, m: &Mention, msg: String, help: String) {
+        self.warn_at(code, m, msg, help);
+        if let Some(d) = self.diags.last_mut() {
+            d.severity = crate::diagnostic::Severity::Error;
+        }
     }
 
     fn warn_at(&mut self, code: &'static str, m: &Mention, msg: String, help: String) {
@@ -453,13 +453,13 @@ impl<'a> Reader<'a> {
                 return vec![];
             }
         };
+        let items: Vec<String> = items.into_iter().filter(|s| !s.is_empty()).collect();
+        let needles: Vec<&str> = items.iter().map(String::as_str).collect();
+        let positions = self.record.locate_seq(key, &needles);
         items
             .into_iter()
-            .filter(|s| !s.is_empty())
-            .map(|text| {
-                let (line, column) = self.record.locate(key, Some(&text));
-                Mention { text, line, column }
-            })
+            .zip(positions)
+            .map(|(text, (line, column))| Mention { text, line, column })
             .collect()
     }
 
@@ -478,13 +478,8 @@ impl<'a> Reader<'a> {
                     Some(s) => format!("did you mean `{s}`? allowed values: {}", allowed.join(", ")),
                     None => format!("allowed values: {}", allowed.join(", ")),
                 };
-                self.err(
-                    "AIMS014",
-                    key,
-                    Some(&m.text.clone()),
-                    format!("`{}` is not a valid {key}", m.text),
-                    help,
-                );
+                // At the item's own position: locating each bad item again would rescan the list.
+                self.err_at("AIMS014", &m, format!("`{}` is not a valid {key}", m.text), help);
             }
         }
         out

@@ -111,6 +111,35 @@ impl Keys {
     }
 }
 
+impl Keys {
+    /// Positions of several values of `key`, written in this order (a list's items): one forward
+    /// scan of the key's block, so a list of thousands of items costs one pass, not one per item.
+    /// A value not found after the previous one (written with YAML escapes, say) gets the key's
+    /// position.
+    pub fn locate_seq(&self, frontmatter: &str, key: &str, needles: &[&str]) -> Vec<Option<(usize, usize)>> {
+        let Some(k) = self.0.iter().find(|k| k.name == key) else {
+            return vec![None; needles.len()];
+        };
+        let Some(block) = frontmatter.get(k.block.clone()) else {
+            return vec![None; needles.len()];
+        };
+        let mut cursor = block.find(':').map(|c| c + 1).unwrap_or(0);
+        let mut lines = crate::source::lines::LineCursor::new(block);
+        needles
+            .iter()
+            .map(|n| match find_token(&block[cursor..], n) {
+                Some(p) if !n.is_empty() => {
+                    let at = cursor + p;
+                    cursor = at + n.len();
+                    let (l, c) = lines.line_col(at);
+                    Some((k.line + l, c))
+                }
+                _ => Some((k.line + 1, 1)),
+            })
+            .collect()
+    }
+}
+
 /// Finds `needle` in `line` as a whole token (not inside a longer word), so `A.2.2` does not match `A.2.21`.
 fn find_token(line: &str, needle: &str) -> Option<usize> {
     if needle.is_empty() {

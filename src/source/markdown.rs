@@ -133,47 +133,6 @@ fn options() -> Options {
         | Options::ENABLE_HEADING_ATTRIBUTES
 }
 
-/// Turns byte offsets of `text` into line and column, scanning forward from the last offset
-/// asked for (references arrive in order), so a body without references costs nothing.
-struct Lines<'a> {
-    text: &'a str,
-    /// Offset scanned up to, the 0-based line it is on and that line's start.
-    pos: usize,
-    line: usize,
-    line_start: usize,
-}
-
-impl<'a> Lines<'a> {
-    fn new(text: &'a str) -> Self {
-        Lines {
-            text,
-            pos: 0,
-            line: 0,
-            line_start: 0,
-        }
-    }
-
-    fn position(&mut self, offset: usize) -> (usize, usize) {
-        let offset = offset.min(self.text.len());
-        if offset < self.pos {
-            (self.pos, self.line, self.line_start) = (0, 0, 0);
-        }
-        let scanned = &self.text.as_bytes()[self.pos..offset];
-        if let Some(last) = memchr::memrchr(b'\n', scanned) {
-            self.line += memchr::memchr_iter(b'\n', scanned).count();
-            self.line_start = self.pos + last + 1;
-        }
-        self.pos = offset;
-        let col = self
-            .text
-            .get(self.line_start..offset)
-            .map(|s| s.chars().count())
-            .unwrap_or(0)
-            + 1;
-        (self.line, col)
-    }
-}
-
 /// GitHub-style heading slug: lowercase, spaces to `-`, punctuation dropped.
 pub fn slugify(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
@@ -216,7 +175,7 @@ fn href_slot(n: usize) -> CowStr<'static> {
 /// Compiles a body that starts at `body_line` of its file.
 /// A leading `# Heading` equal to `title` is dropped: the page already shows the title.
 pub fn compile(body: &str, body_line: usize, title: Option<&str>, with_html: bool) -> CompiledBody {
-    let mut lines = Lines::new(body);
+    let mut lines = super::lines::LineCursor::new(body);
     let mut refs: Vec<BodyRef> = Vec::new();
     let mut anchors: Vec<String> = Vec::new();
     let mut seen_anchors: ahash::AHashSet<String> = ahash::AHashSet::new();

@@ -3,6 +3,7 @@
 
 pub mod frontmatter;
 pub mod git;
+pub mod lines;
 pub mod markdown;
 pub mod register;
 pub mod text;
@@ -65,6 +66,25 @@ impl Record {
 
     pub fn body(&self) -> &str {
         &self.text[self.body.clone()]
+    }
+
+    /// Lines and columns of several values of `key`, in the order written (a list's items).
+    pub fn locate_seq(&self, key: &str, needles: &[&str]) -> Vec<(Option<usize>, Option<usize>)> {
+        match &self.origin {
+            Origin::Markdown {
+                frontmatter,
+                frontmatter_line,
+                keys,
+            } => keys
+                .locate_seq(&self.text[frontmatter.clone()], key, needles)
+                .into_iter()
+                .map(|p| match p {
+                    Some((l, c)) => (Some(l + frontmatter_line - 1), Some(c)),
+                    None => (Some(frontmatter_line - 1), Some(1)),
+                })
+                .collect(),
+            Origin::Row { .. } => needles.iter().map(|n| self.locate(key, Some(n))).collect(),
+        }
     }
 
     /// Line and column of a key (or of `needle` within the key's value), for diagnostics.

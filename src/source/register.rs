@@ -103,6 +103,8 @@ fn load_csv(rel: &str, text: &Arc<str>, declared: Option<String>) -> (Vec<Record
         return (vec![], diags);
     }
     let mut records = Vec::new();
+    // Rows and cells come in file order: one forward scan gives every position.
+    let mut cursor = super::lines::LineCursor::new(text);
     for row in reader.records() {
         let row = match row {
             Ok(r) => r,
@@ -117,7 +119,7 @@ fn load_csv(rel: &str, text: &Arc<str>, declared: Option<String>) -> (Vec<Record
         while start < text.len() && matches!(text.as_bytes()[start], b'\r' | b'\n') {
             start += 1;
         }
-        let line = crate::config::line_col(text, start).0;
+        let line = cursor.line_col(start).0;
         if row.iter().all(|c| c.trim().is_empty()) {
             continue;
         }
@@ -142,10 +144,7 @@ fn load_csv(rel: &str, text: &Arc<str>, declared: Option<String>) -> (Vec<Record
             let cell = cell.trim();
             columns.insert(
                 key.clone(),
-                offsets
-                    .get(i)
-                    .map(|&o| crate::config::line_col(text, o))
-                    .unwrap_or((line, 1)),
+                offsets.get(i).map(|&o| cursor.line_col(o)).unwrap_or((line, 1)),
             );
             if cell.is_empty() || key.is_empty() {
                 continue;
