@@ -231,7 +231,8 @@ fn loading_stays_linear_in_the_size_of_a_file() {
     let tmp = tempfile::tempdir().unwrap();
     let registers = "build_date = 2026-06-30\n[registers]\n\"risks.csv\" = \"risk\"\n";
     let plain = "build_date = 2026-06-30\n";
-    let cases: [(&str, &str, &str, fn(usize) -> String, usize); 3] = [
+    type Shape = (&'static str, &'static str, &'static str, fn(usize) -> String, usize);
+    let cases: [Shape; 3] = [
         ("list", "doc.md", plain, list_doc, 5_000),
         ("register", "registers/risks.csv", registers, register, 25_000),
         ("references", "p.md", plain, one_line_refs, 75_000),
