@@ -147,6 +147,24 @@ const PLAIN: Palette = Palette {
 };
 
 /// Renders one diagnostic the way rustc does: header, location, snippet with the span underlined, help.
+/// Text from the source made safe for a terminal: control characters (escape sequences, bells,
+/// carriage returns, C1 controls) are shown as `\u{..}` instead of being obeyed.
+pub fn printable(s: &str) -> std::borrow::Cow<'_, str> {
+    let is_control = |c: char| c.is_control() && c != '\t';
+    if !s.chars().any(is_control) {
+        return std::borrow::Cow::Borrowed(s);
+    }
+    let mut out = String::with_capacity(s.len() + 8);
+    for c in s.chars() {
+        if is_control(c) {
+            let _ = write!(out, "\\u{{{:x}}}", c as u32);
+        } else {
+            out.push(c);
+        }
+    }
+    std::borrow::Cow::Owned(out)
+}
+
 pub fn render_human(d: &Diagnostic, sources: &SourceTexts, colour: bool) -> String {
     let p = if colour { &COLOUR } else { &PLAIN };
     let (label, sev_colour) = match d.severity {
@@ -157,7 +175,11 @@ pub fn render_human(d: &Diagnostic, sources: &SourceTexts, colour: bool) -> Stri
     let _ = writeln!(
         out,
         "{sev_colour}{label}[{}]{}{}: {}{}",
-        d.code, p.reset, p.bold, d.message, p.reset
+        d.code,
+        p.reset,
+        p.bold,
+        printable(&d.message),
+        p.reset
     );
     let line_text = d
         .line
@@ -168,11 +190,15 @@ pub fn render_human(d: &Diagnostic, sources: &SourceTexts, colour: bool) -> Stri
     if d.file.is_empty() {
         let _ = writeln!(out, "{pad}{}-->{} (repository)", p.blue, p.reset);
     } else {
-        let _ = writeln!(out, "{pad}{}-->{} {}", p.blue, p.reset, d.location());
+        let _ = writeln!(out, "{pad}{}-->{} {}", p.blue, p.reset, printable(&d.location()));
     }
     if let (Some(line), Some(text)) = (d.line, line_text) {
         let col = d.column.unwrap_or(1);
-        let shown: String = text.chars().take(200).collect::<String>().replace('\t', " ");
+        let shown: String = text
+            .chars()
+            .take(200)
+            .map(|c| if c.is_control() { ' ' } else { c })
+            .collect();
         let _ = writeln!(out, "{pad} {}|{}", p.blue, p.reset);
         let _ = writeln!(out, "{}{line} |{} {shown}", p.blue, p.reset);
         let width = shown.chars().count().saturating_sub(col - 1).clamp(1, d.span_len);
@@ -187,7 +213,15 @@ pub fn render_human(d: &Diagnostic, sources: &SourceTexts, colour: bool) -> Stri
         );
     }
     if let Some(help) = &d.help {
-        let _ = writeln!(out, "{pad} {}={} {}help{}: {help}", p.blue, p.reset, p.bold, p.reset);
+        let _ = writeln!(
+            out,
+            "{pad} {}={} {}help{}: {}",
+            p.blue,
+            p.reset,
+            p.bold,
+            p.reset,
+            printable(help)
+        );
     }
     out
 }
@@ -219,6 +253,25 @@ pub fn suggest<'a>(input: &str, candidates: impl IntoIterator<Item = &'a str>) -
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn terminal_escapes_in_source_text_are_shown_not_obeyed() {
+        let d = Diagnostic::error(
+            "AIMS030",
+            "a\u{1b}]0;pwned\u{7}.md",
+            "unresolved reference `X\u{1b}[2J\u{9b}31m`",
+        )
+        .at(1, 1)
+        .help("did you mean `Y\r`?");
+        let mut texts = SourceTexts::new();
+        texts.insert(d.file.clone(), std::sync::Arc::from("[[X\u{1b}[2J]]"));
+        let out = render_human(&d, &texts, false);
+        assert!(
+            !out.contains('\u{1b}') && !out.contains('\u{7}') && !out.contains('\u{9b}') && !out.contains('\r'),
+            "{out:?}"
+        );
+        assert!(out.contains("\\u{1b}[2J"), "{out}");
+    }
 
     #[test]
     fn human_rendering_underlines_the_span() {

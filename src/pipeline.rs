@@ -253,6 +253,19 @@ impl Workspace {
         diagnostics.extend(graph_diags);
         t.done("resolve graph");
         diagnostics.extend(crate::check::run(&aims));
+        // A theme template that does not compile fails the build: `check` says so first.
+        if let Err(e) = crate::render::theme::validate(&self.theme_files) {
+            let file = e
+                .path
+                .strip_prefix(&self.root)
+                .map(|p| p.to_string_lossy().replace('\\', "/"))
+                .unwrap_or_else(|_| e.path.display().to_string());
+            let mut d = Diagnostic::error("AIMS071", file, format!("theme template error: {}", e.message))
+                .help("fix the template (Tera syntax), or remove the override to use the built-in one");
+            d.line = e.line;
+            d.column = e.column;
+            diagnostics.push(d);
+        }
         diagnostic::sort(&mut diagnostics);
         t.done("checks");
         let compiled = Compiled {

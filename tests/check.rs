@@ -904,6 +904,13 @@ fn aims070_invalid_aims_toml() {
 }
 
 #[test]
+fn aims071_theme_template_that_does_not_compile() {
+    let r = check("aims071-theme-template");
+    let d = expect_at(&r, "AIMS071", "error", "themes/mine/templates/document.html", 3, 19);
+    assert_message(&d, "theme template error");
+}
+
+#[test]
 fn aims070_bad_build_date_and_missing_theme() {
     let r = check("aims070-bad-settings");
     let d = expect_line(&r, "AIMS070", "error", "aims.toml", 2);

@@ -40,9 +40,14 @@ pub fn print_for_build(diags: &[Diagnostic], texts: &SourceTexts) {
         let place = if d.file.is_empty() {
             String::new()
         } else {
-            format!("{}: ", d.location())
+            format!("{}: ", diagnostic::printable(&d.location()))
         };
-        let _ = writeln!(err, "{y}warning[{}]{r}: {place}{}", d.code, d.message);
+        let _ = writeln!(
+            err,
+            "{y}warning[{}]{r}: {place}{}",
+            d.code,
+            diagnostic::printable(&d.message)
+        );
     }
     let _ = writeln!(
         err,

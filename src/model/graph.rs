@@ -702,6 +702,16 @@ pub fn id_shape_problem(id: &str) -> Option<&'static str> {
     if crate::catalog::looks_like_control(id) {
         return Some("looks like a control id");
     }
+    // Ids become file names: Windows reserves these, whatever follows a dot.
+    let stem = id.split('.').next().unwrap_or(id).to_ascii_uppercase();
+    let reserved = matches!(stem.as_str(), "CON" | "PRN" | "AUX" | "NUL")
+        || ((stem.starts_with("COM") || stem.starts_with("LPT"))
+            && stem.len() == 4
+            && stem.as_bytes()[3].is_ascii_digit()
+            && stem.as_bytes()[3] != b'0');
+    if reserved {
+        return Some("is a name Windows reserves for devices (CON, PRN, AUX, NUL, COM1–9, LPT1–9)");
+    }
     if id.len() > 120 {
         return Some("is longer than 120 characters");
     }
@@ -809,4 +819,30 @@ fn unresolved_diag(d: &Document, r: &super::refs::BodyRef, u: &Unresolved, resol
         .at(r.line, r.column)
         .span(r.len)
         .help(help)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::id_shape_problem;
+
+    #[test]
+    fn ids_that_cannot_be_file_names_are_refused() {
+        for bad in [
+            "CON",
+            "con",
+            "Nul",
+            "PRN.policy",
+            "aux",
+            "COM1",
+            "lpt9",
+            "1ABC",
+            "A.6.2.4",
+            "a b",
+        ] {
+            assert!(id_shape_problem(bad).is_some(), "{bad}");
+        }
+        for good in ["POL-001", "CONTEXT", "COM0", "COM10", "NULLABLE", "LPT", "CON-1"] {
+            assert!(id_shape_problem(good).is_none(), "{good}");
+        }
+    }
 }

@@ -19,7 +19,7 @@ impl Table {
                 .from_writer(&mut out);
             let _ = w.write_record(&self.columns);
             for r in &self.rows {
-                let _ = w.write_record(r);
+                let _ = w.write_record(r.iter().map(|c| formula_safe(c).into_owned()));
             }
             let _ = w.flush();
         }
@@ -43,6 +43,16 @@ impl Table {
         let mut s = serde_json::to_vec_pretty(&rows).unwrap_or_default();
         s.push(b'\n');
         s
+    }
+}
+
+/// A cell a spreadsheet would read as a formula (`=`, `+`, `-`, `@`, or a leading tab or
+/// carriage return) gets a leading apostrophe, so opening the export runs nothing.
+fn formula_safe(cell: &str) -> std::borrow::Cow<'_, str> {
+    if cell.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+        std::borrow::Cow::Owned(format!("'{cell}"))
+    } else {
+        std::borrow::Cow::Borrowed(cell)
     }
 }
 
@@ -386,5 +396,27 @@ mod tests {
         assert_eq!(csv, "\u{feff}id,title\r\nR-1,\"Drift, \"\"slow\"\" — ünïcode\"\r\n");
         let json: serde_json::Value = serde_json::from_slice(&t.to_json()).unwrap();
         assert_eq!(json[0]["title"], "Drift, \"slow\" — ünïcode");
+    }
+
+    #[test]
+    fn cells_a_spreadsheet_would_run_are_written_as_text() {
+        let t = Table {
+            name: "t".into(),
+            columns: vec!["a", "b", "c", "d", "e"],
+            rows: vec![vec![
+                "=HYPERLINK(\"https://evil.example\")".into(),
+                "+1".into(),
+                "-2+3".into(),
+                "@SUM(A1)".into(),
+                "plain = fine".into(),
+            ]],
+        };
+        let csv = String::from_utf8(t.to_csv()).unwrap();
+        assert!(
+            csv.ends_with("\"'=HYPERLINK(\"\"https://evil.example\"\")\",'+1,'-2+3,'@SUM(A1),plain = fine\r\n"),
+            "{csv}"
+        );
+        let json: serde_json::Value = serde_json::from_slice(&t.to_json()).unwrap();
+        assert_eq!(json[0]["b"], "+1", "JSON keeps the value as written");
     }
 }

@@ -63,6 +63,74 @@ pub const STATIC: &[(&str, &str)] = &[
     ("aimsbook.js", include_str!("../../themes/default/static/aimsbook.js")),
 ];
 
+/// A template of the theme that does not compile: which override, where, and why.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TemplateError {
+    /// The override file, as given (an absolute path or one under the source).
+    pub path: PathBuf,
+    pub line: Option<usize>,
+    pub column: Option<usize>,
+    pub message: String,
+}
+
+/// Compiles the theme's templates (the built-in ones with the overrides) and reports the first
+/// error with its position, for `check` and the dev server's overlay.
+pub fn validate(overrides: &[(String, PathBuf)]) -> Result<(), TemplateError> {
+    if !overrides.iter().any(|(n, _)| n.starts_with("templates/")) {
+        return Ok(());
+    }
+    let mut templates: Vec<(String, String)> = TEMPLATES.iter().map(|(n, t)| (n.to_string(), t.to_string())).collect();
+    let mut paths: Vec<(String, PathBuf)> = Vec::new();
+    for (name, path) in overrides {
+        if let Some(t) = name.strip_prefix("templates/") {
+            let text = std::fs::read_to_string(path).map_err(|e| TemplateError {
+                path: path.clone(),
+                line: None,
+                column: None,
+                message: format!("cannot read the template: {e}"),
+            })?;
+            paths.push((t.to_string(), path.clone()));
+            match templates.iter_mut().find(|(n, _)| n == t) {
+                Some(slot) => slot.1 = text,
+                None => templates.push((t.to_string(), text)),
+            }
+        }
+    }
+    let mut tera = tera::Tera::default();
+    let Err(e) = tera.add_raw_templates(templates.iter().map(|(n, t)| (n.as_str(), t.as_str()))) else {
+        return Ok(());
+    };
+    // Tera says `error: MESSAGE` then ` --> NAME:LINE:COLUMN`.
+    let text = e.to_string();
+    let message = text
+        .lines()
+        .next()
+        .unwrap_or("")
+        .trim_start_matches("error:")
+        .trim()
+        .to_string();
+    let at = text
+        .lines()
+        .find_map(|l| l.trim().strip_prefix("--> "))
+        .map(str::to_string);
+    let (name, line, column) = match at.as_deref().map(|a| a.rsplitn(3, ':').collect::<Vec<_>>()) {
+        Some(parts) if parts.len() == 3 => (parts[2].to_string(), parts[1].parse().ok(), parts[0].parse().ok()),
+        _ => (String::new(), None, None),
+    };
+    let path = paths
+        .iter()
+        .find(|(n, _)| *n == name)
+        .or_else(|| paths.first())
+        .map(|(_, p)| p.clone())
+        .unwrap_or_default();
+    Err(TemplateError {
+        path,
+        line,
+        column,
+        message: if message.is_empty() { text } else { message },
+    })
+}
+
 pub struct Theme {
     tera: tera::Tera,
     statics: Vec<(String, Vec<u8>)>,

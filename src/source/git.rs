@@ -29,6 +29,8 @@ fn git(root: &Path, args: &[&str]) -> Option<String> {
         .arg("-C")
         .arg(root)
         .args(["-c", "core.quotePath=false"])
+        // The repository's own configuration must not make us run its commands.
+        .args(["-c", "core.fsmonitor=false", "-c", "core.hooksPath=/dev/null"])
         .args(args)
         .env("GIT_PAGER", "cat")
         .env("LC_ALL", "C")
