@@ -4,6 +4,7 @@
 
 mod common;
 
+use std::io::Write as _;
 use std::path::{Path, PathBuf};
 use std::process::Output;
 
@@ -13,6 +14,10 @@ fn minimal(tmp: &Path) -> PathBuf {
     let src = tmp.join("src");
     copy_dir(&fixture("minimal"), &src);
     src
+}
+
+fn bundle_to(src: &Path, dest: &Path) -> Output {
+    run(&["bundle", src.to_str().unwrap(), "-o", dest.to_str().unwrap()])
 }
 
 fn build_to(src: &Path, out: &Path) -> Output {
@@ -59,6 +64,110 @@ fn age(p: &Path, by: std::time::Duration) {
     f.set_modified(std::time::SystemTime::now() - by).unwrap();
 }
 
+// ---- bundle -o ----
+
+#[test]
+fn bundle_replaces_only_zips_it_wrote() {
+    let tmp = tempfile::tempdir().unwrap();
+    let src = minimal(tmp.path());
+    let toml = std::fs::read(src.join("aims.toml")).unwrap();
+
+    // A file of the source repository, even the settings: refused, untouched.
+    let o = bundle_to(&src, &src.join("aims.toml"));
+    refused(&o, "source repository");
+    assert_eq!(std::fs::read(src.join("aims.toml")).unwrap(), toml);
+
+    // Any other file that is not a zip.
+    let notes = tmp.path().join("notes.txt");
+    std::fs::write(&notes, "precious").unwrap();
+    refused(&bundle_to(&src, &notes), "not a zip archive");
+    assert_eq!(std::fs::read_to_string(&notes).unwrap(), "precious");
+
+    // A folder.
+    let folder = tmp.path().join("folder.zip");
+    std::fs::create_dir(&folder).unwrap();
+    refused(&bundle_to(&src, &folder), "it is a folder");
+    assert!(folder.is_dir());
+
+    // A zip someone else wrote.
+    let foreign = tmp.path().join("foreign.zip");
+    {
+        let mut z = zip::ZipWriter::new(std::fs::File::create(&foreign).unwrap());
+        z.start_file("thesis.txt", zip::write::SimpleFileOptions::default())
+            .unwrap();
+        z.write_all(b"chapter one").unwrap();
+        z.finish().unwrap();
+    }
+    let foreign_bytes = std::fs::read(&foreign).unwrap();
+    refused(&bundle_to(&src, &foreign), "not an aimsbook bundle");
+    assert_eq!(std::fs::read(&foreign).unwrap(), foreign_bytes);
+
+    // A bundle aimsbook wrote is replaced; so are an empty archive and an empty file.
+    let ours = tmp.path().join("aims.zip");
+    assert!(bundle_to(&src, &ours).status.success());
+    let o = bundle_to(&src, &ours);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let empty_archive = tmp.path().join("empty.zip");
+    std::fs::write(&empty_archive, [b"PK\x05\x06".as_slice(), &[0u8; 18]].concat()).unwrap();
+    let o = bundle_to(&src, &empty_archive);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let empty_file = tmp.path().join("mktemp.zip");
+    std::fs::write(&empty_file, "").unwrap();
+    let o = bundle_to(&src, &empty_file);
+    assert!(o.status.success(), "{}", stderr(&o));
+    for z in [&ours, &empty_archive, &empty_file] {
+        let o = run(&["verify", z.to_str().unwrap()]);
+        assert_eq!(o.status.code(), Some(0), "{}", stdout(&o));
+    }
+
+    // A link, even to a bundle aimsbook wrote, and a dangling one: refused, left a link.
+    #[cfg(unix)]
+    {
+        let link = tmp.path().join("link.zip");
+        std::os::unix::fs::symlink(&ours, &link).unwrap();
+        refused(&bundle_to(&src, &link), "symbolic link");
+        assert!(is_symlink(&link));
+        let dangling = tmp.path().join("dangling.zip");
+        std::os::unix::fs::symlink(tmp.path().join("nowhere/x.zip"), &dangling).unwrap();
+        refused(&bundle_to(&src, &dangling), "symbolic link");
+        assert!(is_symlink(&dangling));
+        assert!(!tmp.path().join("nowhere").exists());
+    }
+
+    // Even a bundle aimsbook wrote is never replaced inside the source (it may be evidence).
+    let inside = src.join("evidence/last-year.zip");
+    std::fs::create_dir_all(inside.parent().unwrap()).unwrap();
+    std::fs::copy(&ours, &inside).unwrap();
+    refused(&bundle_to(&src, &inside), "source repository");
+    assert_eq!(std::fs::read(&inside).unwrap(), std::fs::read(&ours).unwrap());
+
+    assert!(leftovers(tmp.path()).is_empty(), "{:?}", leftovers(tmp.path()));
+}
+
+#[test]
+fn concurrent_bundles_to_one_path_each_write_a_whole_zip() {
+    let tmp = tempfile::tempdir().unwrap();
+    let src = minimal(tmp.path());
+    let dest = tmp.path().join("out/aims.zip");
+    let children: Vec<std::process::Child> = (0..4)
+        .map(|_| {
+            bin()
+                .args(["bundle", src.to_str().unwrap(), "-o", dest.to_str().unwrap()])
+                .stdout(std::process::Stdio::piped())
+                .stderr(std::process::Stdio::piped())
+                .spawn()
+                .unwrap()
+        })
+        .collect();
+    for c in children {
+        let o = c.wait_with_output().unwrap();
+        assert!(o.status.success(), "every run writes a whole zip: {}", stderr(&o));
+    }
+    let o = run(&["verify", dest.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(0), "{}", stdout(&o));
+    assert!(leftovers(&tmp.path().join("out")).is_empty());
+}
+
 // ---- build: staging, swap, leftovers ----
 
 #[test]
@@ -87,10 +196,13 @@ fn stale_temporaries_are_swept_and_live_ones_kept() {
     let foreign = tmp.path().join(format!("out.aimsbook-tmp-{dead}-5abc"));
     std::fs::create_dir_all(&foreign).unwrap();
     std::fs::write(foreign.join("thesis.txt"), "mine").unwrap();
+    // A temporary zip of a killed bundle.
+    std::fs::write(tmp.path().join(format!("aims.zip.aimsbook-tmp-{dead}-6abc")), "PK").unwrap();
 
     let o = build_to(&src, &out);
     assert!(o.status.success(), "{}", stderr(&o));
     let mut kept = vec![
+        format!("aims.zip.aimsbook-tmp-{dead}-6abc"),
         format!("out.aimsbook-tmp-{me}-3abc"),
         format!("out.aimsbook-tmp-{dead}-5abc"),
     ];
@@ -98,6 +210,10 @@ fn stale_temporaries_are_swept_and_live_ones_kept() {
     assert_eq!(leftovers(tmp.path()), kept);
     assert!(live.join("docs/x.html").is_file(), "a live run's folder is kept");
     assert!(foreign.join("thesis.txt").is_file());
+
+    let o = bundle_to(&src, &tmp.path().join("aims.zip"));
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(!tmp.path().join(format!("aims.zip.aimsbook-tmp-{dead}-6abc")).exists());
 }
 
 #[test]
@@ -183,4 +299,304 @@ fn a_symlinked_output_is_refused_not_replaced() {
     refused(&run(&["build", src.to_str().unwrap()]), "symbolic link");
     assert!(is_symlink(&src.join("public")));
     assert!(leftovers(tmp.path()).is_empty() && leftovers(&src).is_empty());
+}
+
+// ---- verify and bundle stream ----
+
+/// CRC-32 of `n` zero bytes, by squaring the zero operator (as zlib's crc32_combine does).
+fn crc32_of_zeros(n: u64) -> u32 {
+    fn times(mat: &[u32; 32], mut vec: u32) -> u32 {
+        let mut sum = 0;
+        let mut i = 0;
+        while vec != 0 {
+            if vec & 1 != 0 {
+                sum ^= mat[i];
+            }
+            vec >>= 1;
+            i += 1;
+        }
+        sum
+    }
+    fn square(mat: &[u32; 32]) -> [u32; 32] {
+        let mut sq = [0u32; 32];
+        for (i, s) in sq.iter_mut().enumerate() {
+            *s = times(mat, mat[i]);
+        }
+        sq
+    }
+    // The operator for one zero bit, then for one zero byte.
+    let mut op = [0u32; 32];
+    op[0] = 0xEDB8_8320;
+    for (i, o) in op.iter_mut().enumerate().skip(1) {
+        *o = 1 << (i - 1);
+    }
+    for _ in 0..3 {
+        op = square(&op);
+    }
+    let mut crc = !0u32;
+    let mut n = n;
+    while n != 0 {
+        if n & 1 != 0 {
+            crc = times(&op, crc);
+        }
+        op = square(&op);
+        n >>= 1;
+    }
+    !crc
+}
+
+fn crc32(bytes: &[u8]) -> u32 {
+    let mut crc = !0u32;
+    for &b in bytes {
+        crc ^= b as u32;
+        for _ in 0..8 {
+            crc = if crc & 1 != 0 {
+                0xEDB8_8320 ^ (crc >> 1)
+            } else {
+                crc >> 1
+            };
+        }
+    }
+    !crc
+}
+
+/// A raw deflate stream of `1 + 258 * matches` zero bytes: one literal zero, then matches of
+/// length 258 at distance 1 (13 bits each, fixed Huffman codes) — 200 MB in about 1.3 MB.
+fn deflated_zeros(matches: u64) -> Vec<u8> {
+    struct Bits {
+        out: Vec<u8>,
+        acc: u64,
+        n: u32,
+    }
+    impl Bits {
+        fn put(&mut self, value: u64, bits: u32) {
+            self.acc |= value << self.n;
+            self.n += bits;
+            while self.n >= 8 {
+                self.out.push(self.acc as u8);
+                self.acc >>= 8;
+                self.n -= 8;
+            }
+        }
+        /// Huffman codes go most significant bit first.
+        fn code(&mut self, code: u64, bits: u32) {
+            let reversed = (0..bits).fold(0, |r, i| r | (((code >> i) & 1) << (bits - 1 - i)));
+            self.put(reversed, bits);
+        }
+    }
+    let mut b = Bits {
+        out: Vec::new(),
+        acc: 0,
+        n: 0,
+    };
+    b.put(1, 1); // last block
+    b.put(1, 2); // fixed Huffman codes
+    b.code(0x30, 8); // literal 0
+    for _ in 0..matches {
+        b.code(0xC0 + (285 - 280), 8); // length 258
+        b.code(0, 5); // distance 1
+    }
+    b.code(0, 7); // end of block
+    b.put(0, 7);
+    b.out
+}
+
+/// A zip written by hand: (name, stored or deflated data, uncompressed size, CRC-32).
+fn write_zip_by_hand(path: &Path, entries: &[(&str, Vec<u8>, bool, u64, u32)]) {
+    let mut out = Vec::new();
+    let mut central = Vec::new();
+    for (name, data, deflated, size, crc) in entries {
+        let offset = out.len() as u32;
+        let method: u16 = if *deflated { 8 } else { 0 };
+        let common = |v: &mut Vec<u8>| {
+            v.extend_from_slice(&20u16.to_le_bytes()); // version needed
+            v.extend_from_slice(&0u16.to_le_bytes()); // flags
+            v.extend_from_slice(&method.to_le_bytes());
+            v.extend_from_slice(&0u16.to_le_bytes()); // time
+            v.extend_from_slice(&0x21u16.to_le_bytes()); // date: 1980-01-01
+            v.extend_from_slice(&crc.to_le_bytes());
+            v.extend_from_slice(&(data.len() as u32).to_le_bytes());
+            v.extend_from_slice(&(*size as u32).to_le_bytes());
+            v.extend_from_slice(&(name.len() as u16).to_le_bytes());
+            v.extend_from_slice(&0u16.to_le_bytes()); // extra
+        };
+        out.extend_from_slice(&0x0403_4b50u32.to_le_bytes());
+        common(&mut out);
+        out.extend_from_slice(name.as_bytes());
+        out.extend_from_slice(data);
+        central.extend_from_slice(&0x0201_4b50u32.to_le_bytes());
+        central.extend_from_slice(&20u16.to_le_bytes()); // made by
+        common(&mut central);
+        central.extend_from_slice(&[0u8; 6]); // comment, disk, internal attributes
+        central.extend_from_slice(&0u32.to_le_bytes()); // external attributes
+        central.extend_from_slice(&offset.to_le_bytes());
+        central.extend_from_slice(name.as_bytes());
+    }
+    let cd_offset = out.len() as u32;
+    out.extend_from_slice(&central);
+    out.extend_from_slice(&0x0605_4b50u32.to_le_bytes());
+    out.extend_from_slice(&[0u8; 4]);
+    out.extend_from_slice(&(entries.len() as u16).to_le_bytes());
+    out.extend_from_slice(&(entries.len() as u16).to_le_bytes());
+    out.extend_from_slice(&(central.len() as u32).to_le_bytes());
+    out.extend_from_slice(&cd_offset.to_le_bytes());
+    out.extend_from_slice(&0u16.to_le_bytes());
+    std::fs::write(path, out).unwrap();
+}
+
+/// Runs aimsbook with `args` and returns its output and peak resident memory in KiB: from
+/// GNU time where there is one, else sampled from /proc while it runs.
+#[cfg(target_os = "linux")]
+fn run_measured(args: &[&str]) -> (Output, u64) {
+    let report = tempfile::NamedTempFile::new().unwrap();
+    let timed = std::process::Command::new("/usr/bin/time")
+        .args(["-f", "%M", "-o", report.path().to_str().unwrap()])
+        .arg(env!("CARGO_BIN_EXE_aimsbook"))
+        .args(args)
+        .env("NO_COLOR", "1")
+        .output();
+    if let Ok(o) = timed {
+        let text = std::fs::read_to_string(report.path()).unwrap_or_default();
+        if let Some(kb) = text.lines().last().and_then(|l| l.trim().parse().ok()) {
+            return (o, kb);
+        }
+    }
+    let mut child = bin()
+        .args(args)
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let status = format!("/proc/{}/status", child.id());
+    let mut peak = 0;
+    while child.try_wait().unwrap().is_none() {
+        let text = std::fs::read_to_string(&status).unwrap_or_default();
+        if let Some(kb) = text
+            .lines()
+            .find_map(|l| l.strip_prefix("VmHWM:"))
+            .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+        {
+            peak = peak.max(kb);
+        }
+        std::thread::sleep(std::time::Duration::from_millis(2));
+    }
+    (child.wait_with_output().unwrap(), peak)
+}
+
+#[cfg(target_os = "linux")]
+#[test]
+fn verify_reads_no_entry_past_its_listed_size() {
+    let tmp = tempfile::tempdir().unwrap();
+    let matches = 200 * 1024 * 1024 / 258;
+    let size = 1 + 258 * matches;
+    let manifest = serde_json::json!({
+        "generator": "aimsbook 0.1.0",
+        "title": "Bomb",
+        "organization": null,
+        "build_date": "2026-01-01",
+        "source_commit": null,
+        "source_dirty": null,
+        "confidential_included": false,
+        "withheld": [],
+        "files": [
+            {"path": "big.bin", "size": 10, "sha256": "00".repeat(32)},
+            {"path": "exact.bin", "size": size, "sha256": "00".repeat(32)}
+        ]
+    });
+    let manifest = serde_json::to_vec(&manifest).unwrap();
+    let zeros = deflated_zeros(matches);
+    let crc = crc32_of_zeros(size);
+    let zip = tmp.path().join("bomb.zip");
+    write_zip_by_hand(
+        &zip,
+        &[
+            (
+                "b/manifest.json",
+                manifest.clone(),
+                false,
+                manifest.len() as u64,
+                crc32(&manifest),
+            ),
+            ("b/big.bin", zeros.clone(), true, size, crc),
+            ("b/unlisted.bin", zeros.clone(), true, size, crc),
+        ],
+    );
+    assert!(std::fs::metadata(&zip).unwrap().len() < 4 * 1024 * 1024);
+    // The archive is sound: a reader that trusts it gets 200 MB of zeros.
+    {
+        let mut z = zip::ZipArchive::new(std::fs::File::open(&zip).unwrap()).unwrap();
+        let mut e = z.by_name("b/big.bin").unwrap();
+        assert_eq!(std::io::copy(&mut e, &mut std::io::sink()).unwrap(), size);
+    }
+    let (o, peak_kb) = run_measured(&["verify", zip.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(1), "{}{}", stdout(&o), stderr(&o));
+    let out = stdout(&o);
+    assert!(
+        out.contains("changed: big.bin (larger than the 10 bytes the manifest lists)"),
+        "{out}"
+    );
+    assert!(out.contains("added:   unlisted.bin"), "{out}");
+    assert!(out.contains("missing: exact.bin"), "{out}");
+    assert!(peak_kb < 100 * 1024, "verify peaked at {peak_kb} KiB");
+}
+
+#[cfg(target_os = "linux")]
+#[test]
+fn bundle_hashes_a_large_file_in_bounded_memory() {
+    let tmp = tempfile::tempdir().unwrap();
+    let src = minimal(tmp.path());
+    // The linked asset becomes 128 MB of zeros (sparse on disk).
+    let asset = std::fs::OpenOptions::new()
+        .write(true)
+        .open(src.join("assets/diagram.svg"))
+        .unwrap();
+    asset.set_len(128 * 1024 * 1024).unwrap();
+    drop(asset);
+    let zip = tmp.path().join("aims.zip");
+    let (o, peak_kb) = run_measured(&["bundle", src.to_str().unwrap(), "-o", zip.to_str().unwrap()]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(peak_kb < 100 * 1024, "bundle peaked at {peak_kb} KiB");
+    let o = run(&["verify", zip.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(0), "{}", stdout(&o));
+}
+
+#[cfg(unix)]
+#[test]
+fn verify_dir_reports_links_and_every_unlisted_entry() {
+    let tmp = tempfile::tempdir().unwrap();
+    let src = minimal(tmp.path());
+    let zip = tmp.path().join("aims.zip");
+    assert!(bundle_to(&src, &zip).status.success());
+    let unpacked = tmp.path().join("u");
+    {
+        let mut z = zip::ZipArchive::new(std::fs::File::open(&zip).unwrap()).unwrap();
+        z.extract(&unpacked).unwrap();
+    }
+    let top = unpacked.join("aims");
+    let o = run(&["verify", unpacked.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(0), "{}", stdout(&o));
+
+    // A listed file replaced by a link to an identical copy elsewhere; a new link; a linked
+    // folder (never walked into); a stray file beside the bundle's folder.
+    let copy = tmp.path().join("copy.html");
+    std::fs::copy(top.join("docs/POL-1.html"), &copy).unwrap();
+    std::fs::remove_file(top.join("docs/POL-1.html")).unwrap();
+    std::os::unix::fs::symlink(&copy, top.join("docs/POL-1.html")).unwrap();
+    std::os::unix::fs::symlink("/etc/passwd", top.join("docs/extra.html")).unwrap();
+    std::os::unix::fs::symlink("/", top.join("root")).unwrap();
+    std::fs::write(unpacked.join("stray.txt"), "x").unwrap();
+
+    for dir in [&unpacked, &top] {
+        let o = run(&["verify", dir.to_str().unwrap()]);
+        assert_eq!(o.status.code(), Some(1), "{}", stdout(&o));
+        let out = stdout(&o);
+        assert!(out.contains("changed: docs/POL-1.html (a symbolic link to "), "{out}");
+        assert!(
+            out.contains("added:   docs/extra.html (a symbolic link to /etc/passwd)"),
+            "{out}"
+        );
+        assert!(out.contains("added:   root (a symbolic link to /)"), "{out}");
+        assert_eq!(out.contains("added:   ../stray.txt"), dir == &unpacked, "{out}");
+        assert!(!out.contains("missing:"), "{out}");
+    }
 }
