@@ -301,6 +301,92 @@ fn a_symlinked_output_is_refused_not_replaced() {
     assert!(leftovers(tmp.path()).is_empty() && leftovers(&src).is_empty());
 }
 
+// ---- theme ----
+
+fn with_theme(src: &Path, theme: &str) {
+    let toml = std::fs::read_to_string(fixture("minimal").join("aims.toml")).unwrap();
+    std::fs::write(src.join("aims.toml"), format!("theme = \"{theme}\"\n{toml}")).unwrap();
+}
+
+/// The AIMS070 diagnostics of `check`, as (line, message).
+fn aims070(src: &Path) -> Vec<(Option<u64>, String)> {
+    let o = run(&["check", src.to_str().unwrap(), "--format", "json"]);
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    v["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|d| d["code"] == "AIMS070")
+        .map(|d| (d["line"].as_u64(), d["message"].as_str().unwrap().to_string()))
+        .collect()
+}
+
+#[test]
+fn theme_is_a_folder_name_under_themes() {
+    let tmp = tempfile::tempdir().unwrap();
+    let src = minimal(tmp.path());
+    let theme_line = 1;
+    // A folder outside with a static file that must never be published.
+    let outside = tmp.path().join("outside");
+    std::fs::create_dir_all(outside.join("static")).unwrap();
+    std::fs::write(outside.join("static/secret.txt"), "s3cret").unwrap();
+    let out = tmp.path().join("out");
+    for bad in [
+        "/",
+        "../outside",
+        "themes/../../outside",
+        "a/b",
+        "/etc",
+        "..",
+        "house.v2",
+    ] {
+        with_theme(&src, bad);
+        let found = aims070(&src);
+        assert_eq!(found.len(), 1, "{bad}: {found:?}");
+        assert_eq!(found[0].0, Some(theme_line), "{bad}: at the line of `theme`");
+        assert!(found[0].1.contains("not a folder name"), "{found:?}");
+        let o = build_to(&src, &out);
+        assert_eq!(o.status.code(), Some(1), "{bad}: {}", stderr(&o));
+        assert!(!out.exists());
+    }
+
+    // themes/NAME, or themes/ itself, linking out of the repository: refused.
+    #[cfg(unix)]
+    {
+        std::fs::create_dir_all(src.join("themes")).unwrap();
+        std::os::unix::fs::symlink(&outside, src.join("themes/evil")).unwrap();
+        with_theme(&src, "evil");
+        let found = aims070(&src);
+        assert_eq!(found.len(), 1, "{found:?}");
+        assert_eq!(found[0].0, Some(theme_line));
+        assert!(found[0].1.contains("leads outside the repository"), "{found:?}");
+        assert_eq!(build_to(&src, &out).status.code(), Some(1));
+        assert!(!out.exists());
+
+        std::fs::remove_dir_all(src.join("themes")).unwrap();
+        std::fs::create_dir_all(tmp.path().join("shared/evil/static")).unwrap();
+        std::fs::write(tmp.path().join("shared/evil/static/secret.txt"), "s3cret").unwrap();
+        std::os::unix::fs::symlink(tmp.path().join("shared"), src.join("themes")).unwrap();
+        assert!(aims070(&src)[0].1.contains("leads outside the repository"));
+        std::fs::remove_file(src.join("themes")).unwrap();
+
+        // A link that stays inside the repository is fine.
+        std::fs::create_dir_all(src.join("branding/static")).unwrap();
+        std::fs::write(src.join("branding/static/style.css"), "body { color: teal; }").unwrap();
+        std::fs::create_dir_all(src.join("themes")).unwrap();
+        std::os::unix::fs::symlink("../branding", src.join("themes/house")).unwrap();
+        with_theme(&src, "house");
+        assert!(aims070(&src).is_empty(), "{:?}", aims070(&src));
+        let o = build_to(&src, &out);
+        assert!(o.status.success(), "{}", stderr(&o));
+        assert_eq!(
+            std::fs::read_to_string(out.join("static/style.css")).unwrap(),
+            "body { color: teal; }"
+        );
+        assert!(!out.join("static/secret.txt").exists());
+    }
+}
+
 // ---- verify and bundle stream ----
 
 /// CRC-32 of `n` zero bytes, by squaring the zero operator (as zlib's crc32_combine does).
