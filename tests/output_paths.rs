@@ -387,6 +387,40 @@ fn theme_is_a_folder_name_under_themes() {
     }
 }
 
+// ---- init ----
+
+#[cfg(unix)]
+#[test]
+fn init_never_writes_through_a_symlink() {
+    let tmp = tempfile::tempdir().unwrap();
+    let outside = tmp.path().join("outside");
+    std::fs::create_dir_all(&outside).unwrap();
+
+    // A dangling link named like a starter file.
+    let dir = tmp.path().join("aims");
+    std::fs::create_dir_all(&dir).unwrap();
+    std::os::unix::fs::symlink(outside.join("aims.toml"), dir.join("aims.toml")).unwrap();
+    let o = run(&["init", dir.to_str().unwrap()]);
+    refused(&o, "aims.toml (a symbolic link)");
+    assert!(!outside.join("aims.toml").exists(), "nothing written through the link");
+    assert_eq!(std::fs::read_dir(&dir).unwrap().count(), 1, "nothing written at all");
+
+    // A linked folder on the way to a starter file.
+    let dir2 = tmp.path().join("aims2");
+    std::fs::create_dir_all(&dir2).unwrap();
+    std::os::unix::fs::symlink(&outside, dir2.join("policies")).unwrap();
+    let o = run(&["init", dir2.to_str().unwrap()]);
+    refused(&o, "policies (a symbolic link)");
+    assert_eq!(std::fs::read_dir(&outside).unwrap().count(), 0);
+    assert!(!dir2.join("aims.toml").exists());
+
+    // Without links, init writes its starter.
+    let dir3 = tmp.path().join("aims3");
+    let o = run(&["init", dir3.to_str().unwrap()]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(dir3.join("policies/ai-policy.md").is_file());
+}
+
 // ---- verify and bundle stream ----
 
 /// CRC-32 of `n` zero bytes, by squaring the zero operator (as zlib's crc32_combine does).
