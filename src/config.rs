@@ -125,7 +125,21 @@ pub fn parse(text: &str) -> (Config, Vec<Diagnostic>) {
     if let Some(o) = raw.output {
         config.output = o;
     }
-    config.theme = raw.theme;
+    if let Some(theme) = raw.theme {
+        if is_theme_name(&theme) {
+            config.theme = Some(theme);
+        } else {
+            diags.push(
+                Diagnostic::error(
+                    "AIMS070",
+                    CONFIG_FILE,
+                    format!("theme `{theme}` is not a folder name under themes/"),
+                )
+                .at_line(find_key_line(text, "theme"))
+                .help("name a folder of SRC/themes/ with letters, digits, `-` and `_` only, e.g. theme = \"house\" for themes/house/"),
+            );
+        }
+    }
     if let Some(days) = raw.review_warning_days {
         config.review_warning_days = days.clamp(0, 3650);
     }
@@ -205,6 +219,16 @@ pub fn parse(text: &str) -> (Config, Vec<Diagnostic>) {
     (config, diags)
 }
 
+/// Whether `name` can be a theme: one folder name under `themes/` (ASCII letters, digits, `-`,
+/// `_`), so it never leads elsewhere (no `/`, `..` or absolute path).
+pub fn is_theme_name(name: &str) -> bool {
+    !name.is_empty()
+        && name.len() <= 64
+        && name
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+}
+
 /// Line of `key = …` in a TOML text.
 pub fn find_key_line(text: &str, key: &str) -> Option<usize> {
     text.lines()
@@ -263,6 +287,19 @@ mod tests {
         assert_eq!(c.risk, RiskCriteria::default());
         let (_, d) = parse("[risk]\nscale = 50\n");
         assert_eq!(d[0].line, Some(2));
+    }
+
+    #[test]
+    fn theme_is_one_folder_name() {
+        let (c, d) = parse("theme = \"house_2-dark\"\n");
+        assert!(d.is_empty(), "{d:?}");
+        assert_eq!(c.theme.as_deref(), Some("house_2-dark"));
+        for bad in ["/", "../x", "a/b", "/etc", "..", ".", "", "a\\\\b", "C:x", "house "] {
+            let (c, d) = parse(&format!("title = \"t\"\ntheme = \"{bad}\"\n"));
+            assert_eq!(c.theme, None, "{bad:?}");
+            assert_eq!(d.len(), 1, "{bad:?}");
+            assert_eq!((d[0].code, d[0].line), ("AIMS070", Some(2)), "{bad:?}");
+        }
     }
 
     #[test]

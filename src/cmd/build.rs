@@ -31,6 +31,14 @@ pub fn run(src: &Path, out: Option<&Path>) -> anyhow::Result<i32> {
     let started = Instant::now();
     let mut compiled = pipeline::compile(src, out, true)?;
     print_for_build(&compiled.diagnostics, &compiled.texts_for(&compiled.diagnostics));
+    let out_dir = output_dir(&compiled, out);
+    // A portal moved aside by a build killed mid-swap is put back even when this build fails.
+    if let Some(from) = crate::output::recover(&out_dir) {
+        eprintln!(
+            "note: put back the previous portal that an interrupted build had moved aside ({})",
+            from.display()
+        );
+    }
     if compiled.has_errors() {
         eprintln!(
             "build refused: {} — fix the errors above; the previous portal (if any) is untouched",
@@ -38,7 +46,6 @@ pub fn run(src: &Path, out: Option<&Path>) -> anyhow::Result<i32> {
         );
         return Ok(EXIT_FINDINGS);
     }
-    let out_dir = output_dir(&compiled, out);
     let mut t = crate::timing::Phases::start();
     compiled.provenance = crate::source::git::read(&compiled.root, Some(&compiled.aims.config.output));
     t.done("git provenance");

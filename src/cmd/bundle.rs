@@ -60,6 +60,8 @@ pub fn run(src: &Path, output: Option<&Path>, include_confidential: bool) -> any
         Some(o) => o.to_path_buf(),
         None => PathBuf::from(format!("{stem}.zip")),
     };
+    // Checked before the work: a path that is not a bundle aimsbook wrote is never replaced.
+    bundle::check_destination(&dest, &ws.root)?;
     let top = dest
         .file_stem()
         .map(|s| s.to_string_lossy().to_string())
@@ -106,7 +108,9 @@ pub fn run(src: &Path, output: Option<&Path>, include_confidential: bool) -> any
     if let Some(parent) = dest.parent().filter(|p| !p.as_os_str().is_empty()) {
         std::fs::create_dir_all(parent).with_context(|| format!("creating {}", parent.display()))?;
     }
-    bundle::write_zip(&dest, &top, &files, date)?;
+    // Temporary zips left by runs that were killed.
+    crate::output::recover(&dest);
+    bundle::write_zip(&dest, &top, &files, date, &ws.root)?;
     let size = std::fs::metadata(&dest).map(|m| m.len()).unwrap_or(0);
     if !manifest.withheld.is_empty() {
         eprintln!(
@@ -135,14 +139,15 @@ pub fn verify(path: &Path) -> anyhow::Result<i32> {
             return Ok(EXIT_FAILURE);
         }
     };
+    let note = |p: &str| v.notes.get(p).map(|n| format!(" ({n})")).unwrap_or_default();
     for p in &v.changed {
-        println!("changed: {p}");
+        println!("changed: {p}{}", note(p));
     }
     for p in &v.missing {
         println!("missing: {p}");
     }
     for p in &v.added {
-        println!("added:   {p}");
+        println!("added:   {p}{}", note(p));
     }
     let m = v.manifest.as_ref();
     let origin = m

@@ -2,6 +2,7 @@
 //! exists, it writes nothing and says which.
 
 use std::fmt::Write as _;
+use std::io::Write as _;
 use std::path::Path;
 
 use anyhow::Context;
@@ -110,12 +111,36 @@ fn soa() -> String {
     s
 }
 
+/// Why `rel` cannot be written under `dir`, if it cannot: it exists (as anything, a dangling
+/// link included), or a folder on the way to it is a symbolic link. `init` never writes through
+/// a link, which could lead out of DIR.
+fn blocked(dir: &Path, rel: &str) -> Option<String> {
+    let mut path = dir.to_path_buf();
+    let parts: Vec<&str> = rel.split('/').collect();
+    for (i, part) in parts.iter().enumerate() {
+        path.push(part);
+        let last = i + 1 == parts.len();
+        match std::fs::symlink_metadata(&path) {
+            Ok(m) if m.file_type().is_symlink() => {
+                let shown = parts[..=i].join("/");
+                return Some(format!("{shown} (a symbolic link)"));
+            }
+            Ok(_) if last => return Some(rel.to_string()),
+            Ok(m) if !m.is_dir() => return Some(format!("{} (not a folder)", parts[..=i].join("/"))),
+            Ok(_) => {}
+            Err(_) => return None,
+        }
+    }
+    None
+}
+
 pub fn run(dir: &Path) -> anyhow::Result<i32> {
     let files = files();
-    let existing: Vec<&str> = files.iter().map(|(p, _)| *p).filter(|p| dir.join(p).exists()).collect();
+    let mut existing: Vec<String> = files.iter().filter_map(|(p, _)| blocked(dir, p)).collect();
+    existing.dedup();
     if !existing.is_empty() {
         anyhow::bail!(
-            "{} already has {}; nothing was written\n  help: run init in an empty folder, or move those files aside",
+            "{} already has {}; nothing was written (init never overwrites a file nor writes through a link)\n  help: run init in an empty folder, or move those aside",
             dir.display(),
             existing.join(", ")
         );
@@ -125,7 +150,14 @@ pub fn run(dir: &Path) -> anyhow::Result<i32> {
         if let Some(parent) = path.parent() {
             std::fs::create_dir_all(parent).with_context(|| format!("creating {}", parent.display()))?;
         }
-        std::fs::write(&path, text).with_context(|| format!("writing {}", path.display()))?;
+        // create_new: never an existing file, nor a link (dangling or not) put there meanwhile.
+        let mut f = std::fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .open(&path)
+            .with_context(|| format!("creating {}", path.display()))?;
+        f.write_all(text.as_bytes())
+            .with_context(|| format!("writing {}", path.display()))?;
     }
     println!("wrote a starter AIMS to {}:", dir.display());
     for (rel, _) in &files {

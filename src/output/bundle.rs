@@ -1,8 +1,9 @@
 //! The auditor bundle: the portal, its exports and a manifest of every file with its SHA-256,
 //! packed into a zip that is byte-identical for the same input and pinned build date; and the
-//! verification that recomputes every hash against the manifest.
+//! verification that recomputes every hash against the manifest. Files are hashed and checked
+//! as streams, in chunks: neither a large file nor a hostile archive is ever held in memory.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::io::{Read, Write};
 use std::path::Path;
 
@@ -10,7 +11,13 @@ use anyhow::{bail, Context};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
+use super::TempFile;
+
 pub const MANIFEST: &str = "manifest.json";
+/// Files are read and hashed this much at a time.
+pub const CHUNK: usize = 64 * 1024;
+/// The largest manifest `verify` reads (a portal of a million files lists about 150 MB).
+pub const MAX_MANIFEST_BYTES: u64 = 256 * 1024 * 1024;
 
 #[derive(Debug, Serialize, Deserialize, PartialEq, Eq)]
 pub struct ManifestFile {
@@ -38,25 +45,58 @@ pub struct Manifest {
     pub files: Vec<ManifestFile>,
 }
 
-pub fn sha256_hex(bytes: &[u8]) -> String {
-    let digest = Sha256::digest(bytes);
+fn hex(digest: &[u8]) -> String {
     digest.iter().map(|b| format!("{b:02x}")).collect()
 }
 
-/// Every file under `dir` (relative, sorted), with its bytes.
-pub fn read_tree(dir: &Path) -> anyhow::Result<BTreeMap<String, Vec<u8>>> {
-    let mut out = BTreeMap::new();
-    for e in walkdir::WalkDir::new(dir).sort_by_file_name() {
-        let e = e?;
-        if e.file_type().is_file() {
-            let rel = e.path().strip_prefix(dir)?.to_string_lossy().replace('\\', "/");
-            out.insert(
-                rel,
-                std::fs::read(e.path()).with_context(|| format!("reading {}", e.path().display()))?,
-            );
+pub fn sha256_hex(bytes: &[u8]) -> String {
+    hex(&Sha256::digest(bytes))
+}
+
+/// What a stream held: its size and SHA-256, as far as it was read.
+#[derive(Debug, PartialEq, Eq)]
+pub struct Hashed {
+    pub size: u64,
+    pub sha256: String,
+    /// The stream holds more than the limit it was read to.
+    pub longer: bool,
+}
+
+/// Reads `r` in [`CHUNK`]s into SHA-256, at most `limit` bytes; `longer` tells whether there
+/// was more (one byte past the limit is read to know, and nothing further).
+pub fn hash_stream(mut r: impl Read, limit: u64) -> std::io::Result<Hashed> {
+    let mut hasher = Sha256::new();
+    let mut buf = vec![0u8; CHUNK];
+    let mut size = 0u64;
+    let longer = loop {
+        // At the limit, ask for one byte more to tell "exactly this long" from "longer".
+        let want = (limit - size).min(CHUNK as u64).max(1) as usize;
+        let n = match r.read(&mut buf[..want]) {
+            Ok(n) => n,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+            Err(e) => return Err(e),
+        };
+        if n == 0 {
+            break false;
         }
-    }
-    Ok(out)
+        if size == limit {
+            break true;
+        }
+        hasher.update(&buf[..n]);
+        size += n as u64;
+    };
+    Ok(Hashed {
+        size,
+        sha256: hex(&hasher.finalize()),
+        longer,
+    })
+}
+
+/// Size and SHA-256 of a file, read in chunks.
+pub fn hash_file(path: &Path) -> anyhow::Result<(u64, String)> {
+    let f = std::fs::File::open(path).with_context(|| format!("reading {}", path.display()))?;
+    let h = hash_stream(f, u64::MAX).with_context(|| format!("reading {}", path.display()))?;
+    Ok((h.size, h.sha256))
 }
 
 /// A file to pack: on disk (the rendered portal, streamed) or made in memory (the manifest).
@@ -78,7 +118,7 @@ pub fn list_tree(dir: &Path) -> anyhow::Result<BTreeMap<String, Entry>> {
     Ok(out)
 }
 
-/// Size and SHA-256 of every entry but the manifest, reading files one at a time (in parallel).
+/// Size and SHA-256 of every entry but the manifest, streaming files in chunks (in parallel).
 pub fn manifest_files(files: &BTreeMap<String, Entry>) -> anyhow::Result<Vec<ManifestFile>> {
     use rayon::prelude::*;
     files
@@ -87,11 +127,7 @@ pub fn manifest_files(files: &BTreeMap<String, Entry>) -> anyhow::Result<Vec<Man
         .map(|(p, e)| {
             let (size, sha256) = match e {
                 Entry::InMemory(b) => (b.len() as u64, sha256_hex(b)),
-                Entry::OnDisk(path) => {
-                    // One file at a time per thread: pages are small, the portal is not.
-                    let bytes = std::fs::read(path).with_context(|| format!("reading {}", path.display()))?;
-                    (bytes.len() as u64, sha256_hex(&bytes))
-                }
+                Entry::OnDisk(path) => hash_file(path)?,
             };
             Ok(ManifestFile {
                 path: p.clone(),
@@ -102,14 +138,87 @@ pub fn manifest_files(files: &BTreeMap<String, Entry>) -> anyhow::Result<Vec<Man
         .collect()
 }
 
+/// Checks that a bundle may be written to `dest`. Nothing is there; or a regular file that is
+/// an aimsbook bundle (its manifest names aimsbook as generator), an empty zip archive or an
+/// empty file. Never a link, a folder, any other file, nor a file of the source repository.
+pub fn check_destination(dest: &Path, source_root: &Path) -> anyhow::Result<()> {
+    let meta = match std::fs::symlink_metadata(dest) {
+        Ok(m) => m,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(()),
+        Err(e) => return Err(e).with_context(|| format!("looking at {}", dest.display())),
+    };
+    let shown = dest.display();
+    if meta.file_type().is_symlink() {
+        bail!(
+            "refusing to write the bundle to {shown}: it is a symbolic link, which would be replaced rather than followed\n  help: pass the path of the zip itself with -o, or remove the link"
+        );
+    }
+    if meta.is_dir() {
+        bail!("refusing to write the bundle to {shown}: it is a folder\n  help: name the zip to write, e.g. -o {shown}/aims.zip");
+    }
+    if !meta.is_file() {
+        bail!("refusing to write the bundle to {shown}: it is not a regular file\n  help: choose another path with -o");
+    }
+    let src = source_root.canonicalize().unwrap_or_else(|_| source_root.to_path_buf());
+    if dest.canonicalize().is_ok_and(|d| d.starts_with(&src)) {
+        bail!(
+            "refusing to replace {shown}: it is a file of the source repository {}, which a bundle never overwrites\n  help: write the bundle outside the repository, e.g. -o ../aims.zip (if the file is an old bundle, delete it first)",
+            src.display()
+        );
+    }
+    if meta.len() == 0 {
+        return Ok(());
+    }
+    let not_ours = |why: &str| {
+        anyhow::anyhow!(
+            "refusing to replace {shown}: {why}, and aimsbook only replaces bundles it wrote\n  help: choose another path with -o, or move the file away if it is not needed"
+        )
+    };
+    let mut file = std::fs::File::open(dest).with_context(|| format!("reading {shown}"))?;
+    let mut magic = [0u8; 4];
+    let is_zip = file.read_exact(&mut magic).is_ok() && (magic == *b"PK\x03\x04" || magic == *b"PK\x05\x06");
+    if !is_zip {
+        return Err(not_ours("it is not a zip archive"));
+    }
+    let mut zip = zip::ZipArchive::new(std::io::BufReader::new(file))
+        .map_err(|_| not_ours("it starts like a zip archive but cannot be read as one"))?;
+    if zip.is_empty() {
+        return Ok(());
+    }
+    #[derive(Deserialize)]
+    struct Generator {
+        generator: String,
+    }
+    let ours = manifest_index(&zip)
+        .ok()
+        .flatten()
+        .and_then(|(i, _)| read_manifest_bytes(&mut zip, i).ok())
+        .and_then(|bytes| serde_json::from_slice::<Generator>(&bytes).ok())
+        .is_some_and(|g| g.generator.starts_with("aimsbook"));
+    if !ours {
+        return Err(not_ours(
+            "it is a zip archive but not an aimsbook bundle (no manifest.json from aimsbook)",
+        ));
+    }
+    Ok(())
+}
+
 /// Writes `files` under the folder `top` of a new zip at `dest`, deterministically: sorted
 /// entries, one fixed timestamp, fixed permissions. Files on disk are streamed, not held in
-/// memory. Written beside `dest` and renamed into place.
-pub fn write_zip(dest: &Path, top: &str, files: &BTreeMap<String, Entry>, date: time::Date) -> anyhow::Result<()> {
-    let tmp = dest.with_extension(format!("zip{}", super::TEMP_MARKER));
-    let result = (|| -> anyhow::Result<()> {
-        let file = std::fs::File::create(&tmp).with_context(|| format!("creating {}", tmp.display()))?;
-        let mut zip = zip::ZipWriter::new(std::io::BufWriter::new(file));
+/// memory. Written to a unique temporary file beside `dest` (removed on any error or panic)
+/// and renamed into place, so concurrent runs each write a whole zip and the last one wins.
+/// `dest` is checked again (see [`check_destination`]) just before the rename.
+pub fn write_zip(
+    dest: &Path,
+    top: &str,
+    files: &BTreeMap<String, Entry>,
+    date: time::Date,
+    source_root: &Path,
+) -> anyhow::Result<()> {
+    let mut tmp = TempFile::beside(dest)?;
+    let shown = tmp.path().display().to_string();
+    {
+        let mut zip = zip::ZipWriter::new(std::io::BufWriter::new(tmp.file()));
         let year = date.year().clamp(1980, 2107) as u16;
         let stamp =
             zip::DateTime::from_date_and_time(year, date.month() as u8, date.day(), 0, 0, 0).unwrap_or_default();
@@ -123,18 +232,14 @@ pub fn write_zip(dest: &Path, top: &str, files: &BTreeMap<String, Entry>, date: 
                 Entry::InMemory(bytes) => zip.write_all(bytes)?,
                 Entry::OnDisk(p) => {
                     let mut f = std::fs::File::open(p).with_context(|| format!("reading {}", p.display()))?;
-                    std::io::copy(&mut f, &mut zip)?;
+                    std::io::copy(&mut f, &mut zip).with_context(|| format!("writing {shown}"))?;
                 }
             }
         }
-        zip.finish()?.flush()?;
-        Ok(())
-    })();
-    if let Err(e) = result {
-        let _ = std::fs::remove_file(&tmp);
-        return Err(e);
+        zip.finish()?.flush().with_context(|| format!("writing {shown}"))?;
     }
-    std::fs::rename(&tmp, dest).with_context(|| format!("moving the bundle into {}", dest.display()))
+    check_destination(dest, source_root)?;
+    tmp.persist(dest)
 }
 
 /// What `verify` found.
@@ -144,6 +249,8 @@ pub struct Verification {
     pub missing: Vec<String>,
     pub changed: Vec<String>,
     pub added: Vec<String>,
+    /// Why a changed or added path is reported, where it is not plain: a link, a larger file, …
+    pub notes: BTreeMap<String, String>,
     pub manifest: Option<Manifest>,
 }
 
@@ -151,28 +258,127 @@ impl Verification {
     pub fn ok(&self) -> bool {
         self.missing.is_empty() && self.changed.is_empty() && self.added.is_empty()
     }
-}
 
-/// Reads the files of a bundle: a zip (with one top folder) or an unpacked folder.
-fn bundle_files(path: &Path) -> anyhow::Result<BTreeMap<String, Vec<u8>>> {
-    if path.is_dir() {
-        let mut files = read_tree(path)?;
-        // An unpacked zip: the manifest sits in its one top folder.
-        if !files.contains_key(MANIFEST) {
-            let tops: Vec<String> = files
-                .keys()
-                .filter_map(|k| k.split_once('/').map(|(t, _)| t.to_string()))
-                .collect();
-            if let Some(top) = tops.first().filter(|t| files.contains_key(&format!("{t}/{MANIFEST}"))) {
-                let prefix = format!("{top}/");
-                files = files
-                    .into_iter()
-                    .filter_map(|(k, v)| k.strip_prefix(&prefix).map(|r| (r.to_string(), v)))
-                    .collect();
+    fn add(&mut self, path: String, note: Option<String>) {
+        if let Some(n) = note {
+            self.notes.insert(path.clone(), n);
+        }
+        self.added.push(path);
+    }
+
+    fn change(&mut self, path: &str, note: Option<String>) {
+        if let Some(n) = note {
+            self.notes.insert(path.to_string(), n);
+        }
+        self.changed.push(path.to_string());
+    }
+
+    /// Compares what a listed file holds, read from `r` no further than one byte past the
+    /// size the manifest lists.
+    fn compare(&mut self, listed: &ManifestFile, r: impl Read) {
+        self.checked += 1;
+        match hash_stream(r, listed.size) {
+            Err(e) => self.change(&listed.path, Some(format!("unreadable: {e}"))),
+            Ok(h) if h.longer => self.change(
+                &listed.path,
+                Some(format!("larger than the {} bytes the manifest lists", listed.size)),
+            ),
+            Ok(h) if h.size != listed.size => self.change(
+                &listed.path,
+                Some(format!("{} bytes, the manifest lists {}", h.size, listed.size)),
+            ),
+            Ok(h) if h.sha256 != listed.sha256 => self.change(&listed.path, None),
+            Ok(_) => {}
+        }
+    }
+
+    /// Something that is not a regular file (a link, a device, …) found at `path`.
+    fn not_a_file(&mut self, listed: Option<&ManifestFile>, path: String, what: &str) {
+        match listed {
+            Some(l) => {
+                self.checked += 1;
+                self.change(&l.path, Some(format!("{what}, not the file")));
+            }
+            None => self.add(path, Some(what.to_string())),
+        }
+    }
+
+    /// Files the manifest lists that were not seen, sorted findings.
+    fn finish(&mut self, manifest: Manifest, seen: &BTreeSet<String>) {
+        for f in &manifest.files {
+            if !seen.contains(&f.path) {
+                self.missing.push(f.path.clone());
             }
         }
-        return Ok(files);
+        self.missing.sort();
+        self.changed.sort();
+        self.added.sort();
+        self.manifest = Some(manifest);
     }
+}
+
+fn parse_manifest(bytes: &[u8]) -> anyhow::Result<Manifest> {
+    serde_json::from_slice(bytes).context("the manifest is not valid")
+}
+
+/// Reads at most [`MAX_MANIFEST_BYTES`] of a manifest.
+fn read_bounded(r: impl Read, what: &str) -> anyhow::Result<Vec<u8>> {
+    let mut bytes = Vec::new();
+    r.take(MAX_MANIFEST_BYTES + 1)
+        .read_to_end(&mut bytes)
+        .with_context(|| format!("reading {what}"))?;
+    if bytes.len() as u64 > MAX_MANIFEST_BYTES {
+        bail!(
+            "{what} is larger than {} MB: it is not an aimsbook manifest",
+            MAX_MANIFEST_BYTES >> 20
+        );
+    }
+    Ok(bytes)
+}
+
+/// The index of the manifest in a zip (at the top or in one top folder), with the prefix of
+/// the bundle's files (`top/`).
+fn manifest_index<R: Read + std::io::Seek>(zip: &zip::ZipArchive<R>) -> anyhow::Result<Option<(usize, String)>> {
+    let mut found: Option<(usize, String)> = None;
+    for i in 0..zip.len() {
+        let Some(Ok(name)) = zip.name_for_index(i) else {
+            continue;
+        };
+        let prefix = if name == MANIFEST {
+            String::new()
+        } else if let Some(top) = name.strip_suffix(&format!("/{MANIFEST}")).filter(|t| !t.contains('/')) {
+            format!("{top}/")
+        } else {
+            continue;
+        };
+        if let Some((_, other)) = &found {
+            bail!("the archive holds more than one manifest ({other}{MANIFEST} and {prefix}{MANIFEST})");
+        }
+        found = Some((i, prefix));
+    }
+    Ok(found)
+}
+
+fn read_manifest_bytes<R: Read + std::io::Seek>(zip: &mut zip::ZipArchive<R>, i: usize) -> anyhow::Result<Vec<u8>> {
+    let entry = zip.by_index(i).context("reading the manifest from the archive")?;
+    if !entry.is_file() {
+        bail!("the manifest in the archive is not a file");
+    }
+    read_bounded(entry, "the manifest")
+}
+
+/// Checks a bundle (a zip, or the folder it was unpacked to) against its manifest: every file
+/// listed is read in chunks, never further than its listed size; everything not listed
+/// (links included) is reported as added.
+pub fn verify(path: &Path) -> anyhow::Result<Verification> {
+    if path.is_dir() {
+        verify_dir(path)
+    } else {
+        verify_zip(path)
+    }
+}
+
+fn verify_zip(path: &Path) -> anyhow::Result<Verification> {
     let file = std::fs::File::open(path).with_context(|| format!("opening {}", path.display()))?;
     let mut zip = zip::ZipArchive::new(std::io::BufReader::new(file)).with_context(|| {
         format!(
@@ -180,60 +386,184 @@ fn bundle_files(path: &Path) -> anyhow::Result<BTreeMap<String, Vec<u8>>> {
             path.display()
         )
     })?;
-    let mut raw = BTreeMap::new();
+    let Some((manifest_at, prefix)) = manifest_index(&zip)? else {
+        bail!("{} has no {MANIFEST}: it is not an aimsbook bundle", path.display());
+    };
+    let manifest = parse_manifest(&read_manifest_bytes(&mut zip, manifest_at)?)?;
+    let listed: BTreeMap<&str, &ManifestFile> = manifest.files.iter().map(|f| (f.path.as_str(), f)).collect();
+    let mut v = Verification::default();
+    let mut seen = BTreeSet::new();
     for i in 0..zip.len() {
-        let mut entry = zip.by_index(i)?;
+        if i == manifest_at {
+            continue;
+        }
+        let name = match zip.name_for_index(i) {
+            Some(Ok(n)) => n.to_string(),
+            _ => {
+                v.add(format!("(entry {i})"), Some("unreadable name".into()));
+                continue;
+            }
+        };
+        let rel = match name.strip_prefix(&prefix) {
+            Some(r) => r.to_string(),
+            None => format!("../{name}"),
+        };
+        if name.ends_with('/') {
+            continue;
+        }
+        let l = listed.get(rel.as_str()).copied().filter(|_| !seen.contains(&rel));
+        seen.insert(rel.clone());
+        let entry = match zip.by_index(i) {
+            Ok(e) => e,
+            Err(e) => {
+                match l {
+                    Some(l) => {
+                        v.checked += 1;
+                        v.change(&l.path, Some(format!("unreadable: {e}")));
+                    }
+                    None => v.add(rel, Some(format!("unreadable: {e}"))),
+                }
+                continue;
+            }
+        };
         if entry.is_dir() {
             continue;
         }
-        let name = entry
-            .name()
-            .context("an archive entry has an unreadable name")?
-            .to_string();
-        let mut bytes = Vec::new();
-        entry
-            .read_to_end(&mut bytes)
-            .with_context(|| format!("reading {name} from the archive"))?;
-        raw.insert(name, bytes);
+        match l {
+            _ if entry.is_symlink() => v.not_a_file(l, rel, "a symbolic link"),
+            Some(l) => v.compare(l, entry),
+            None => v.add(rel, None),
+        }
     }
-    let top = raw
-        .keys()
-        .find(|k| k.ends_with(&format!("/{MANIFEST}")) || k.as_str() == MANIFEST)
-        .cloned();
-    let prefix = match top {
-        Some(k) => k[..k.len() - MANIFEST.len()].to_string(),
-        None => bail!("{} has no {MANIFEST}: it is not an aimsbook bundle", path.display()),
-    };
-    Ok(raw
-        .into_iter()
-        .map(|(k, v)| (k.strip_prefix(&prefix).unwrap_or(&k).to_string(), v))
-        .collect())
+    v.finish(manifest, &seen);
+    Ok(v)
 }
 
-pub fn verify(path: &Path) -> anyhow::Result<Verification> {
-    let files = bundle_files(path)?;
-    let manifest_bytes = files
-        .get(MANIFEST)
-        .with_context(|| format!("{} has no {MANIFEST}", path.display()))?;
-    let manifest: Manifest = serde_json::from_slice(manifest_bytes).context("the manifest is not valid")?;
-    let mut v = Verification::default();
+/// The folder holding the manifest: `dir` itself, or its one subfolder that has one (a zip
+/// unpacked where it lies).
+fn bundle_root(dir: &Path) -> anyhow::Result<std::path::PathBuf> {
+    if std::fs::symlink_metadata(dir.join(MANIFEST)).is_ok() {
+        return Ok(dir.to_path_buf());
+    }
+    let mut found = Vec::new();
+    for e in std::fs::read_dir(dir).with_context(|| format!("reading {}", dir.display()))? {
+        let e = e?;
+        if e.file_type().is_ok_and(|t| t.is_dir()) && std::fs::symlink_metadata(e.path().join(MANIFEST)).is_ok() {
+            found.push(e.path());
+        }
+    }
+    match found.len() {
+        0 => bail!(
+            "{} has no {MANIFEST}: it is not an aimsbook bundle\n  help: pass the .zip, or the folder holding manifest.json",
+            dir.display()
+        ),
+        1 => Ok(found.remove(0)),
+        _ => bail!(
+            "{} holds more than one bundle\n  help: pass the folder of one of them",
+            dir.display()
+        ),
+    }
+}
+
+fn verify_dir(dir: &Path) -> anyhow::Result<Verification> {
+    let root = bundle_root(dir)?;
+    let manifest_path = root.join(MANIFEST);
+    if !std::fs::symlink_metadata(&manifest_path).is_ok_and(|m| m.is_file()) {
+        bail!("{} is not a regular file", manifest_path.display());
+    }
+    let manifest = parse_manifest(&read_bounded(
+        std::fs::File::open(&manifest_path).with_context(|| format!("opening {}", manifest_path.display()))?,
+        "the manifest",
+    )?)?;
     let listed: BTreeMap<&str, &ManifestFile> = manifest.files.iter().map(|f| (f.path.as_str(), f)).collect();
-    for (path, entry) in &listed {
-        match files.get(*path) {
-            None => v.missing.push(path.to_string()),
-            Some(bytes) => {
-                v.checked += 1;
-                if bytes.len() as u64 != entry.size || sha256_hex(bytes) != entry.sha256 {
-                    v.changed.push(path.to_string());
+    let mut v = Verification::default();
+    let mut seen = BTreeSet::new();
+    // Links are listed, never followed; everything outside the bundle's folder is added.
+    for e in walkdir::WalkDir::new(dir)
+        .follow_links(false)
+        .sort_by_file_name()
+        .min_depth(1)
+    {
+        let e = e.with_context(|| format!("reading {}", dir.display()))?;
+        let rel = match e.path().strip_prefix(&root) {
+            Ok(r) => r.to_string_lossy().replace('\\', "/"),
+            Err(_) => format!(
+                "../{}",
+                e.path().strip_prefix(dir)?.to_string_lossy().replace('\\', "/")
+            ),
+        };
+        let t = e.file_type();
+        if t.is_dir() || rel.is_empty() || e.path() == manifest_path {
+            continue;
+        }
+        let l = listed.get(rel.as_str()).copied();
+        seen.insert(rel.clone());
+        if t.is_symlink() {
+            let to = std::fs::read_link(e.path())
+                .map(|t| format!("a symbolic link to {}", t.display()))
+                .unwrap_or_else(|_| "a symbolic link".into());
+            v.not_a_file(l, rel, &to);
+        } else if !t.is_file() {
+            v.not_a_file(l, rel, "not a regular file");
+        } else if let Some(l) = l {
+            match std::fs::File::open(e.path()) {
+                Ok(f) => v.compare(l, f),
+                Err(err) => {
+                    v.checked += 1;
+                    v.change(&l.path, Some(format!("unreadable: {err}")));
                 }
             }
+        } else {
+            v.add(rel, None);
         }
     }
-    for path in files.keys() {
-        if path != MANIFEST && !listed.contains_key(path.as_str()) {
-            v.added.push(path.clone());
-        }
-    }
-    v.manifest = Some(manifest);
+    v.finish(manifest, &seen);
     Ok(v)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn streams_hash_in_chunks_and_stop_past_the_limit() {
+        let bytes: Vec<u8> = (0..3 * CHUNK + 5).map(|i| (i % 251) as u8).collect();
+        let whole = hash_stream(bytes.as_slice(), u64::MAX).unwrap();
+        assert_eq!((whole.size, whole.longer), (bytes.len() as u64, false));
+        assert_eq!(whole.sha256, sha256_hex(&bytes));
+        let exact = hash_stream(bytes.as_slice(), bytes.len() as u64).unwrap();
+        assert_eq!(exact, whole, "exactly the limit is not longer");
+        let short = hash_stream(bytes.as_slice(), 10).unwrap();
+        assert_eq!((short.size, short.longer), (10, true));
+        assert_eq!(short.sha256, sha256_hex(&bytes[..10]));
+        // Reading stops one byte past the limit, whatever follows.
+        let mut endless = std::io::repeat(0);
+        let h = hash_stream(&mut endless, 100).unwrap();
+        assert_eq!((h.size, h.longer), (100, true));
+        let empty = hash_stream(std::io::empty(), 0).unwrap();
+        assert_eq!((empty.size, empty.longer), (0, false));
+    }
+
+    #[test]
+    fn a_failed_zip_leaves_nothing_and_keeps_what_was_there() {
+        let tmp = tempfile::tempdir().unwrap();
+        let src = tmp.path().join("src");
+        std::fs::create_dir(&src).unwrap();
+        let date = time::macros::date!(2026 - 01 - 31);
+        let dest = tmp.path().join("aims.zip");
+        let mut files = BTreeMap::new();
+        files.insert("gone.html".to_string(), Entry::OnDisk(tmp.path().join("gone.html")));
+        assert!(write_zip(&dest, "aims", &files, date, &src).is_err());
+        let names = || std::fs::read_dir(tmp.path()).unwrap().count();
+        assert_eq!(names(), 1, "only src: no zip, no temporary file");
+
+        // A file that appeared at `dest` meanwhile is not replaced.
+        std::fs::write(&dest, "not a zip").unwrap();
+        let mut files = BTreeMap::new();
+        files.insert("index.html".to_string(), Entry::InMemory(b"<p>hi</p>".to_vec()));
+        let e = write_zip(&dest, "aims", &files, date, &src).unwrap_err();
+        assert!(format!("{e:#}").contains("not a zip archive"), "{e:#}");
+        assert_eq!(std::fs::read_to_string(&dest).unwrap(), "not a zip");
+        assert_eq!(names(), 2);
+    }
 }

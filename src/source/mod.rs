@@ -291,7 +291,32 @@ pub fn load(root: &Path, output: Option<&Path>) -> anyhow::Result<Loaded> {
         );
     }
     if let Some(dir) = theme_dir {
-        if dir.is_dir() {
+        // The theme's folder (or `themes/` itself) may be a link, but only to a folder inside the
+        // repository: its static files are published.
+        let leads_out = dir
+            .canonicalize()
+            .is_ok_and(|real| !real.starts_with(&root) || real == root);
+        if leads_out {
+            loaded.diagnostics.push(
+                Diagnostic::error(
+                    "AIMS070",
+                    CONFIG_FILE,
+                    format!(
+                        "theme folder themes/{} leads outside the repository",
+                        dir.file_name()
+                            .map(|n| n.to_string_lossy().to_string())
+                            .unwrap_or_default()
+                    ),
+                )
+                .at_line(
+                    loaded
+                        .texts
+                        .get(CONFIG_FILE)
+                        .and_then(|t| config::find_key_line(t, "theme")),
+                )
+                .help("copy the theme into themes/ instead of linking to it"),
+            );
+        } else if dir.is_dir() {
             for e in walkdir::WalkDir::new(&dir).sort_by_file_name().into_iter().flatten() {
                 if e.file_type().is_file() {
                     if let Ok(name) = e.path().strip_prefix(&dir) {
