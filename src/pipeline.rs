@@ -83,8 +83,8 @@ fn read_unit(file: &SourceFile, config: &Config, with_html: bool) -> FileUnit {
         // double the memory of a large repository. Later findings read their file again.
         ..Default::default()
     };
-    for record in &records {
-        let (doc, diags) = document::from_record(record, config.risk.scale);
+    for record in records {
+        let (doc, diags) = document::from_record(&record, config.risk.scale);
         diagnostics.extend(diags);
         if let Some(mut d) = doc {
             let mut body = markdown::compile(record.body(), record.body_line, Some(&d.title), with_html);
