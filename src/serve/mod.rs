@@ -7,9 +7,9 @@ pub mod watch;
 use std::collections::BTreeSet;
 use std::net::IpAddr;
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::sync::mpsc::{channel, Sender};
-use std::sync::{Arc, Mutex, RwLock};
+use std::sync::{Arc, RwLock};
 use std::time::{Duration, Instant};
 
 use anyhow::Context as _;
@@ -30,13 +30,21 @@ pub struct ServeOptions {
     pub workers: usize,
 }
 
+/// At most this many errors travel in a live-reload event (all of them are in errors.json and
+/// in the terminal); the overlay says how many more there are.
+const MAX_EVENT_ERRORS: usize = 200;
+
 /// What the server threads share.
 pub struct State {
-    pub out_dir: PathBuf,
+    /// The folder of the portal being served.
+    out_dir: RwLock<PathBuf>,
     errors: RwLock<Vec<Diagnostic>>,
     build: AtomicU64,
     portal_built: AtomicBool,
-    clients: Mutex<Vec<Sender<String>>>,
+    /// To the live-reload thread.
+    events: Sender<http::Fanout>,
+    /// Open live-reload streams (see `http::MAX_EVENT_CLIENTS`).
+    pub live_clients: AtomicUsize,
     session: String,
 }
 
@@ -44,6 +52,12 @@ pub struct State {
 struct EventData<'a> {
     build: String,
     errors: &'a [Diagnostic],
+    #[serde(skip_serializing_if = "is_zero")]
+    more: usize,
+}
+
+fn is_zero(n: &usize) -> bool {
+    *n == 0
 }
 
 impl State {
@@ -55,24 +69,39 @@ impl State {
         self.portal_built.load(Ordering::SeqCst)
     }
 
+    pub fn out_dir(&self) -> PathBuf {
+        self.out_dir.read().unwrap_or_else(|e| e.into_inner()).clone()
+    }
+
     pub fn errors_json(&self) -> String {
         serde_json::to_string(&*self.errors.read().unwrap_or_else(|e| e.into_inner())).unwrap_or_else(|_| "[]".into())
     }
 
     fn event(&self, name: &str) -> String {
         let errors = self.errors.read().unwrap_or_else(|e| e.into_inner());
+        let shown = errors.len().min(MAX_EVENT_ERRORS);
         let data = serde_json::to_string(&EventData {
             build: self.build_id(),
-            errors: &errors,
+            errors: &errors[..shown],
+            more: errors.len() - shown,
         })
         .unwrap_or_default();
         format!("event: {name}\ndata: {data}\n\n")
     }
 
+    /// Hands `msg` to the live-reload thread; `false` when it is gone.
+    pub fn send_events(&self, msg: http::Fanout) -> bool {
+        self.events.send(msg).is_ok()
+    }
+
     fn broadcast(&self, name: &str) {
-        let msg = self.event(name);
-        let mut clients = self.clients.lock().unwrap_or_else(|e| e.into_inner());
-        clients.retain(|c| c.send(msg.clone()).is_ok());
+        self.send_events(http::Fanout::Event(self.event(name)));
+    }
+
+    /// Shows `errors` in the overlay of every open page (and to pages opened later).
+    fn fail(&self, errors: Vec<Diagnostic>) {
+        *self.errors.write().unwrap_or_else(|e| e.into_inner()) = errors;
+        self.broadcast("errors");
     }
 }
 
@@ -193,12 +222,14 @@ pub fn run(opts: ServeOptions) -> anyhow::Result<i32> {
     print_for_build(&current.diagnostics, &current.texts_for(&current.diagnostics));
 
     let mut theme: Option<render::theme::Theme> = None;
+    let (events, events_rx) = channel();
     let state = Arc::new(State {
-        out_dir: out.path().to_path_buf(),
+        out_dir: RwLock::new(out.path().to_path_buf()),
         errors: RwLock::new(Vec::new()),
         build: AtomicU64::new(1),
         portal_built: AtomicBool::new(false),
-        clients: Mutex::new(Vec::new()),
+        events,
+        live_clients: AtomicUsize::new(0),
         session: format!(
             "{}-{}",
             std::process::id(),
@@ -209,8 +240,7 @@ pub fn run(opts: ServeOptions) -> anyhow::Result<i32> {
         ),
     });
     if current.has_errors() {
-        *state.errors.write().unwrap_or_else(|e| e.into_inner()) =
-            current.diagnostics.iter().filter(|d| d.is_error()).cloned().collect();
+        state.fail(current.diagnostics.iter().filter(|d| d.is_error()).cloned().collect());
         eprintln!("the first build failed: fix the errors above; the browser shows them too");
     } else {
         let pages = render_into(out.path(), &current, &PageSet::All, &mut theme, true)?;
@@ -219,53 +249,43 @@ pub fn run(opts: ServeOptions) -> anyhow::Result<i32> {
     }
 
     let addr = std::net::SocketAddr::new(opts.bind, opts.port);
-    let server = tiny_http::Server::http(addr).map_err(|e| {
+    let listener = std::net::TcpListener::bind(addr).map_err(|e| {
         anyhow::anyhow!(
             "cannot listen on {addr}: {e}\n  help: another program may use port {}; try --port {}",
             opts.port,
             opts.port.wrapping_add(1).max(1024)
         )
     })?;
-    let server = Arc::new(server);
-    let local = server
-        .server_addr()
-        .to_ip()
+    let local = listener
+        .local_addr()
         .map(|a| a.to_string())
-        .unwrap_or_else(|| addr.to_string());
+        .unwrap_or_else(|_| addr.to_string());
+    http::start(
+        listener,
+        http::HostRule { bind: opts.bind },
+        state.clone(),
+        events_rx,
+        opts.workers,
+    )
+    .context("starting the server threads")?;
     if !opts.bind.is_loopback() {
         eprintln!(
             "warning: serving on {} — anyone who can reach this machine can read the portal",
             opts.bind
         );
+        if opts.bind.is_unspecified() {
+            eprintln!(
+                "  note: browsers get the portal only at localhost, a loopback address or the address bound; \
+                 for a preview on the local network, bind this machine's address there (e.g. --bind 192.168.1.20)"
+            );
+        }
     }
     println!("serving {} at http://{local}/ (Ctrl-C to stop)", opts.src.display());
 
     let stop = Arc::new(AtomicBool::new(false));
     {
         let stop = stop.clone();
-        let server = server.clone();
-        let _ = ctrlc::set_handler(move || {
-            stop.store(true, Ordering::SeqCst);
-            server.unblock();
-        });
-    }
-    let mut workers = Vec::new();
-    for _ in 0..opts.workers.max(1) {
-        let server = server.clone();
-        let state = state.clone();
-        workers.push(std::thread::spawn(move || {
-            while let Ok(mut request) = server.recv() {
-                if request.url() == "/__aimsbook/events" {
-                    http::discard_body(&mut request);
-                    let (tx, rx) = channel();
-                    state.clients.lock().unwrap_or_else(|e| e.into_inner()).push(tx);
-                    let hello = state.event("hello");
-                    std::thread::spawn(move || http::event_stream(request, rx, hello));
-                } else {
-                    http::handle(request, &state);
-                }
-            }
-        }));
+        let _ = ctrlc::set_handler(move || stop.store(true, Ordering::SeqCst));
     }
 
     let is_stopped = || stop.load(Ordering::SeqCst);
@@ -307,9 +327,7 @@ pub fn run(opts: ServeOptions) -> anyhow::Result<i32> {
         };
         if next.has_errors() {
             print_for_build(&next.diagnostics, &next.texts_for(&next.diagnostics));
-            *state.errors.write().unwrap_or_else(|e| e.into_inner()) =
-                next.diagnostics.iter().filter(|d| d.is_error()).cloned().collect();
-            state.broadcast("errors");
+            state.fail(next.diagnostics.iter().filter(|d| d.is_error()).cloned().collect());
             eprintln!("{label}: rebuild failed; still serving the last good version");
             continue;
         }
@@ -350,8 +368,6 @@ pub fn run(opts: ServeOptions) -> anyhow::Result<i32> {
             Err(e) => eprintln!("error: {e:#}"),
         }
     }
-    server.unblock();
-    drop(workers);
     eprintln!("stopped");
     Ok(crate::cmd::EXIT_OK)
 }
