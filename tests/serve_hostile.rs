@@ -1,6 +1,7 @@
 //! `aimsbook serve` against a hostile web page or client (issue 16, "safe to hand to an
 //! auditor"): DNS rebinding (a foreign `Host`), a huge request head, a crowd of live-reload
-//! clients, methods other than GET and HEAD. Each was reproduced against the server before.
+//! clients, methods other than GET and HEAD, a symbolic link out of the repository created
+//! while it runs. Each was reproduced against the server before.
 
 mod common;
 
@@ -298,4 +299,63 @@ fn methods_other_than_get_and_head_get_405_everywhere() {
     let head = raw(port, "HEAD /__aimsbook/events HTTP/1.1\r\nHost: localhost");
     assert_eq!(head.status, 200);
     assert!(head.body.is_empty());
+}
+
+#[test]
+fn a_symlink_out_of_the_repository_is_not_published_by_a_rebuild() {
+    let tmp = temp_copy("minimal");
+    let outside = tempfile::tempdir().unwrap();
+    std::fs::write(
+        outside.path().join("secret.md"),
+        "---\nid: LEAK-1\ntitle: Leaked file\ntype: record\n---\nConfidential text.\n",
+    )
+    .unwrap();
+    std::fs::create_dir(outside.path().join("dir")).unwrap();
+    std::fs::write(
+        outside.path().join("dir/inner.md"),
+        "---\nid: LEAK-2\ntitle: Leaked folder\ntype: record\n---\nConfidential text.\n",
+    )
+    .unwrap();
+    std::fs::write(outside.path().join("secret.txt"), "Confidential attachment.\n").unwrap();
+    let server = serve_logged(tmp.path(), &[]);
+    let port = server.port();
+    server.wait_log("built ");
+
+    // A document that is a link to a file outside.
+    std::os::unix::fs::symlink(outside.path().join("secret.md"), tmp.path().join("policies/leak.md")).unwrap();
+    let log = server.wait_log("policies/leak.md: rebuilt");
+    assert!(
+        log.contains("warning[AIMS080]: policies/leak.md: symbolic link points outside the repository"),
+        "{log}"
+    );
+    assert_eq!(get(port, "/docs/LEAK-1.html").status, 404);
+
+    // A folder that is a link to a folder outside.
+    std::os::unix::fs::symlink(outside.path().join("dir"), tmp.path().join("ext")).unwrap();
+    server.wait_log("warning[AIMS080]: ext: symbolic link points outside the repository");
+    server.wait_log("ext: rebuilt");
+    assert_eq!(get(port, "/docs/LEAK-2.html").status, 404);
+
+    // An attachment a document links to, added as a link to a file outside: the link stays
+    // unresolved (the rebuild fails) rather than copying the file into the portal.
+    let policy = tmp.path().join("policies/ai-policy.md");
+    let text = std::fs::read_to_string(&policy).unwrap();
+    save(
+        &policy,
+        &text.replace("## Scope", "## Scope\n\nSee [the annex](../assets/annex.txt)."),
+    );
+    server.wait_log("ai-policy.md: rebuild failed");
+    std::os::unix::fs::symlink(outside.path().join("secret.txt"), tmp.path().join("assets/annex.txt")).unwrap();
+    server.wait_log("warning[AIMS080]: assets/annex.txt");
+    let start = Instant::now();
+    while !server.log().contains("assets/annex.txt: rebuil") {
+        assert!(start.elapsed() < Duration::from_secs(15), "{}", server.log());
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    assert!(get(port, "/__aimsbook/errors.json").body.contains("AIMS031"));
+    assert_eq!(get(port, "/assets/annex.txt").status, 404);
+    for page in ["/docs/index.html", "/docs/POL-1.html", "/index.html"] {
+        let body = get(port, page).body;
+        assert!(!body.contains("Confidential") && !body.contains("Leaked"), "{page}");
+    }
 }

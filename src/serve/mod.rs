@@ -4,7 +4,7 @@
 pub mod http;
 pub mod watch;
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashSet};
 use std::net::IpAddr;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
@@ -166,6 +166,24 @@ fn frontmatter_of(ws: &Workspace, rel: &str) -> Option<Vec<String>> {
     })
 }
 
+/// Whether reaching `rel` (relative to the canonical `root`) goes through a symbolic link: the
+/// file itself or a folder above it. Such a change is left to a full re-read, so one rule, the
+/// walk's, decides what a link may bring in (one leading out of the repository is skipped with
+/// AIMS080), for the first build and every rebuild alike.
+fn through_symlink(root: &Path, rel: &str) -> bool {
+    let mut path = root.to_path_buf();
+    for part in rel.split('/') {
+        path.push(part);
+        match std::fs::symlink_metadata(&path) {
+            Ok(m) if m.file_type().is_symlink() => return true,
+            Ok(_) => {}
+            // Gone (a removal): nothing is read.
+            Err(_) => return false,
+        }
+    }
+    false
+}
+
 fn remove_stale_pages(out: &Path, compiled: &Compiled) {
     let keep: BTreeSet<String> = compiled.aims.docs.iter().map(|d| format!("{}.html", d.id)).collect();
     if let Ok(entries) = std::fs::read_dir(out.join("docs")) {
@@ -203,6 +221,17 @@ fn render_into(
         remove_stale_pages(out, compiled);
     }
     Ok(stats.pages)
+}
+
+/// Diagnostics in `next` that `before` did not have (a rebuild prints only those).
+fn new_diagnostics(before: &Compiled, next: &Compiled) -> Vec<Diagnostic> {
+    let key = |d: &Diagnostic| (d.code, d.file.clone(), d.line, d.column, d.message.clone());
+    let seen: HashSet<_> = before.diagnostics.iter().map(key).collect();
+    next.diagnostics
+        .iter()
+        .filter(|d| !seen.contains(&key(d)))
+        .cloned()
+        .collect()
 }
 
 pub fn run(opts: ServeOptions) -> anyhow::Result<i32> {
@@ -309,7 +338,7 @@ pub fn run(opts: ServeOptions) -> anyhow::Result<i32> {
             continue;
         }
         let before: Vec<Option<Vec<String>>> = changed.iter().map(|r| frontmatter_of(&ws, r)).collect();
-        let incremental = ws.refresh(&changed);
+        let incremental = !changed.iter().any(|r| through_symlink(&ws.root, r)) && ws.refresh(&changed);
         if !incremental {
             match Workspace::open(&opts.src, None, true) {
                 Ok(w) => ws = w,
@@ -352,6 +381,11 @@ pub fn run(opts: ServeOptions) -> anyhow::Result<i32> {
                 state.errors.write().unwrap_or_else(|e| e.into_inner()).clear();
                 state.build.fetch_add(1, Ordering::SeqCst);
                 state.broadcast("reload");
+                // Warnings that came with this change (a skipped link, say); the rest were shown.
+                let fresh = new_diagnostics(&current, &next);
+                if !fresh.is_empty() {
+                    print_for_build(&fresh, &next.texts_for(&fresh));
+                }
                 let warnings = next.diagnostics.len();
                 let warn = if warnings > 0 {
                     format!(", {warnings} warnings")
