@@ -1,7 +1,7 @@
 //! `aimsbook serve` against a hostile web page or client (issue 16, "safe to hand to an
 //! auditor"): DNS rebinding (a foreign `Host`), a huge request head, a crowd of live-reload
 //! clients, methods other than GET and HEAD, a symbolic link out of the repository created
-//! while it runs. Each was reproduced against the server before.
+//! while it runs, and a broken theme template. Each was reproduced against the server before.
 
 mod common;
 
@@ -358,4 +358,65 @@ fn a_symlink_out_of_the_repository_is_not_published_by_a_rebuild() {
         let body = get(port, page).body;
         assert!(!body.contains("Confidential") && !body.contains("Leaked"), "{page}");
     }
+}
+
+#[test]
+fn a_broken_theme_template_fails_the_rebuild_and_keeps_the_last_good_portal() {
+    let tmp = temp_copy("minimal");
+    let config = tmp.path().join("aims.toml");
+    let settings = std::fs::read_to_string(&config).unwrap();
+    std::fs::write(&config, format!("theme = \"custom\"\n{settings}")).unwrap();
+    let templates = tmp.path().join("themes/custom/templates");
+    std::fs::create_dir_all(&templates).unwrap();
+    let server = serve_logged(tmp.path(), &[]);
+    let port = server.port();
+    let before = get(port, "/");
+    assert_eq!(before.status, 200);
+    assert!(before.body.contains("Fixture AIMS"));
+    let mut events = Events::open(port).unwrap();
+
+    // A template that does not parse.
+    save(&templates.join("base.html"), "<html>{% if %}broken</html>\n");
+    let data = events.wait("errors");
+    assert!(
+        data.contains("AIMS071") && data.contains("themes/custom/templates/base.html"),
+        "{data}"
+    );
+    let log = server.wait_log("rebuild failed; still serving the last good version");
+    assert!(log.contains("error[AIMS071]"), "{log}");
+    assert_eq!(get(port, "/").body, before.body, "the last good portal is served");
+    assert!(get(port, "/__aimsbook/errors.json").body.contains("AIMS071"));
+
+    // Removing it rebuilds and clears the overlay.
+    std::fs::remove_file(templates.join("base.html")).unwrap();
+    events.wait("reload");
+    assert_eq!(get(port, "/__aimsbook/errors.json").body.trim(), "[]");
+
+    // A template that parses but fails on the data; meanwhile the title changes. No page of
+    // the failed rebuilds is served, not even those whose templates did render.
+    save(
+        &templates.join("document.html"),
+        "{% extends \"base.html\" %}{% block content %}{{ no_such_variable.x }}{% endblock %}",
+    );
+    let data = events.wait("errors");
+    assert!(
+        data.contains("no_such_variable") && data.contains("document.html"),
+        "{data}"
+    );
+    save(
+        &config,
+        &format!(
+            "theme = \"custom\"\n{}",
+            settings.replace("Fixture AIMS", "Renamed AIMS")
+        ),
+    );
+    events.wait("errors");
+    let page = get(port, "/");
+    assert!(page.body.contains("Fixture AIMS") && !page.body.contains("Renamed AIMS"));
+    assert_eq!(get(port, "/docs/POL-1.html").status, 200);
+
+    std::fs::remove_file(templates.join("document.html")).unwrap();
+    events.wait("reload");
+    assert!(get(port, "/").body.contains("Renamed AIMS"));
+    assert_eq!(get(port, "/__aimsbook/errors.json").body.trim(), "[]");
 }

@@ -19,6 +19,7 @@
     box.appendChild(title);
     diagnostics.forEach(function (d) {
       var line = document.createElement("div");
+      line.style.whiteSpace = "pre-wrap";
       var where = d.file ? d.file + (d.line ? ":" + d.line + (d.column ? ":" + d.column : "") : "") + " " : "";
       line.textContent = d.severity + "[" + d.code + "] " + where + d.message + (d.help ? " — " + d.help : "");
       box.appendChild(line);
