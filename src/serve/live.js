@@ -3,7 +3,7 @@
   "use strict";
   var buildId = null;
 
-  function overlay(diagnostics) {
+  function overlay(diagnostics, more) {
     var old = document.getElementById("aimsbook-overlay");
     if (old) old.remove();
     if (!diagnostics || !diagnostics.length) return;
@@ -19,10 +19,16 @@
     box.appendChild(title);
     diagnostics.forEach(function (d) {
       var line = document.createElement("div");
+      line.style.whiteSpace = "pre-wrap";
       var where = d.file ? d.file + (d.line ? ":" + d.line + (d.column ? ":" + d.column : "") : "") + " " : "";
       line.textContent = d.severity + "[" + d.code + "] " + where + d.message + (d.help ? " — " + d.help : "");
       box.appendChild(line);
     });
+    if (more) {
+      var rest = document.createElement("div");
+      rest.textContent = "… and " + more + " more (see the terminal)";
+      box.appendChild(rest);
+    }
     document.body.appendChild(box);
   }
 
@@ -33,14 +39,15 @@
       // A different build id after a reconnect means the server restarted or rebuilt meanwhile.
       if (buildId !== null && buildId !== msg.build) { location.reload(); return; }
       buildId = msg.build;
-      overlay(msg.errors);
+      overlay(msg.errors, msg.more);
     });
     events.addEventListener("reload", function (e) {
       buildId = JSON.parse(e.data).build;
       location.reload();
     });
     events.addEventListener("errors", function (e) {
-      overlay(JSON.parse(e.data).errors);
+      var msg = JSON.parse(e.data);
+      overlay(msg.errors, msg.more);
     });
   }
 

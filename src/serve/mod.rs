@@ -1,13 +1,14 @@
 //! `aimsbook serve`: build, serve on loopback, watch, rebuild what changed, push a reload.
-//! A failing rebuild keeps the last good portal and shows the errors in an overlay.
+//! A failing rebuild (the source, or the theme) keeps the last good portal and shows the errors
+//! in an overlay.
 
 pub mod http;
 pub mod watch;
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashSet};
 use std::net::IpAddr;
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::sync::mpsc::{channel, Sender};
 use std::sync::{Arc, Mutex, RwLock};
 use std::time::{Duration, Instant};
@@ -30,13 +31,25 @@ pub struct ServeOptions {
     pub workers: usize,
 }
 
+/// The code of a rebuild that failed while rendering: in practice the theme (a template that
+/// does not parse, or fails on this data). `build` stops on the same failure.
+pub const THEME_ERROR: &str = "AIMS071";
+
+/// At most this many errors travel in a live-reload event (all of them are in errors.json and
+/// in the terminal); the overlay says how many more there are.
+const MAX_EVENT_ERRORS: usize = 200;
+
 /// What the server threads share.
 pub struct State {
-    pub out_dir: PathBuf,
+    /// The folder of the portal being served (replaced whole after each full render).
+    out_dir: RwLock<PathBuf>,
     errors: RwLock<Vec<Diagnostic>>,
     build: AtomicU64,
     portal_built: AtomicBool,
-    clients: Mutex<Vec<Sender<String>>>,
+    /// To the live-reload thread.
+    events: Sender<http::Fanout>,
+    /// Open live-reload streams (see `http::MAX_EVENT_CLIENTS`).
+    pub live_clients: AtomicUsize,
     session: String,
 }
 
@@ -44,6 +57,12 @@ pub struct State {
 struct EventData<'a> {
     build: String,
     errors: &'a [Diagnostic],
+    #[serde(skip_serializing_if = "is_zero")]
+    more: usize,
+}
+
+fn is_zero(n: &usize) -> bool {
+    *n == 0
 }
 
 impl State {
@@ -55,24 +74,44 @@ impl State {
         self.portal_built.load(Ordering::SeqCst)
     }
 
+    pub fn out_dir(&self) -> PathBuf {
+        self.out_dir.read().unwrap_or_else(|e| e.into_inner()).clone()
+    }
+
+    /// Serves `dir` from now on; returns the folder served until now.
+    fn swap_out_dir(&self, dir: PathBuf) -> PathBuf {
+        std::mem::replace(&mut *self.out_dir.write().unwrap_or_else(|e| e.into_inner()), dir)
+    }
+
     pub fn errors_json(&self) -> String {
         serde_json::to_string(&*self.errors.read().unwrap_or_else(|e| e.into_inner())).unwrap_or_else(|_| "[]".into())
     }
 
     fn event(&self, name: &str) -> String {
         let errors = self.errors.read().unwrap_or_else(|e| e.into_inner());
+        let shown = errors.len().min(MAX_EVENT_ERRORS);
         let data = serde_json::to_string(&EventData {
             build: self.build_id(),
-            errors: &errors,
+            errors: &errors[..shown],
+            more: errors.len() - shown,
         })
         .unwrap_or_default();
         format!("event: {name}\ndata: {data}\n\n")
     }
 
+    /// Hands `msg` to the live-reload thread; `false` when it is gone.
+    pub fn send_events(&self, msg: http::Fanout) -> bool {
+        self.events.send(msg).is_ok()
+    }
+
     fn broadcast(&self, name: &str) {
-        let msg = self.event(name);
-        let mut clients = self.clients.lock().unwrap_or_else(|e| e.into_inner());
-        clients.retain(|c| c.send(msg.clone()).is_ok());
+        self.send_events(http::Fanout::Event(self.event(name)));
+    }
+
+    /// Shows `errors` in the overlay of every open page (and to pages opened later).
+    fn fail(&self, errors: Vec<Diagnostic>) {
+        *self.errors.write().unwrap_or_else(|e| e.into_inner()) = errors;
+        self.broadcast("errors");
     }
 }
 
@@ -137,50 +176,158 @@ fn frontmatter_of(ws: &Workspace, rel: &str) -> Option<Vec<String>> {
     })
 }
 
-fn remove_stale_pages(out: &Path, compiled: &Compiled) {
-    let keep: BTreeSet<String> = compiled.aims.docs.iter().map(|d| format!("{}.html", d.id)).collect();
-    if let Ok(entries) = std::fs::read_dir(out.join("docs")) {
-        for e in entries.flatten() {
-            let name = e.file_name().to_string_lossy().to_string();
-            if name != "index.html" && name.ends_with(".html") && !keep.contains(&name) {
-                let _ = std::fs::remove_file(e.path());
-            }
+/// Whether reaching `rel` (relative to the canonical `root`) goes through a symbolic link: the
+/// file itself or a folder above it. Such a change is left to a full re-read, so one rule, the
+/// walk's, decides what a link may bring in (one leading out of the repository is skipped with
+/// AIMS080), for the first build and every rebuild alike.
+fn through_symlink(root: &Path, rel: &str) -> bool {
+    let mut path = root.to_path_buf();
+    for part in rel.split('/') {
+        path.push(part);
+        match std::fs::symlink_metadata(&path) {
+            Ok(m) if m.file_type().is_symlink() => return true,
+            Ok(_) => {}
+            // Gone (a removal): nothing is read.
+            Err(_) => return false,
         }
     }
+    false
 }
 
-const SERVE_RENDER: RenderOptions = RenderOptions {
+/// Pages written into the folder being served: each file is renamed into place whole.
+const PARTIAL_RENDER: RenderOptions = RenderOptions {
     live_reload: true,
     atomic_files: true,
 };
+/// Pages written into a new folder, served only once it is complete.
+const FULL_RENDER: RenderOptions = RenderOptions {
+    live_reload: true,
+    atomic_files: false,
+};
 
-/// Renders into the preview folder. The theme is reused between rebuilds, except when the
-/// change may have touched it (settings, themes: a full re-read) or there is none yet.
+/// The private preview folder. A full render goes to a new numbered folder inside it, served
+/// once complete; the one served before stays for requests under way, until the next swap.
+struct Preview {
+    root: tempfile::TempDir,
+    next: u64,
+    previous: Option<PathBuf>,
+}
+
+/// Renders `set` for the server. Nothing a failing render wrote is ever served: a full render
+/// is written into a new folder, swapped in when complete; a partial one is rendered in memory
+/// and written once every page rendered. The theme is reused between rebuilds, except when the
+/// change may have touched it (settings, themes: a full re-read) or it did not load last time.
 fn render_into(
-    out: &Path,
+    preview: &mut Preview,
+    state: &State,
     compiled: &Compiled,
     set: &PageSet,
     theme: &mut Option<render::theme::Theme>,
     reload_theme: bool,
 ) -> anyhow::Result<usize> {
     if reload_theme || theme.is_none() {
-        *theme = Some(render::load_theme(compiled, &SERVE_RENDER)?);
+        *theme = None;
+        *theme = Some(render::load_theme(compiled, &FULL_RENDER)?);
     }
     let Some(theme) = theme.as_ref() else {
         anyhow::bail!("the theme did not load")
     };
-    let stats = crate::publish::write_portal(compiled, out, &SERVE_RENDER, set, theme)?;
-    if matches!(set, PageSet::All) {
-        remove_stale_pages(out, compiled);
+    if let PageSet::Some { overview: false, .. } = set {
+        let pages = Mutex::new(Vec::new());
+        let sink = |path: &str, bytes: &[u8]| {
+            pages
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .push((path.to_string(), bytes.to_vec()));
+            Ok(())
+        };
+        let stats = render::render_pages(compiled, set, theme, &sink)?;
+        let writer = crate::output::PortalWriter::new(&state.out_dir(), PARTIAL_RENDER.atomic_files);
+        for (path, bytes) in pages.into_inner().unwrap_or_else(|e| e.into_inner()) {
+            writer.write(&path, &bytes)?;
+        }
+        return Ok(stats.pages);
     }
-    Ok(stats.pages)
+    let dir = preview.root.path().join(preview.next.to_string());
+    preview.next += 1;
+    match crate::publish::write_portal(compiled, &dir, &FULL_RENDER, &PageSet::All, theme) {
+        Ok(stats) => {
+            let served = state.swap_out_dir(dir);
+            if let Some(old) = preview.previous.replace(served) {
+                // Out of the way of the reload that follows.
+                let gone = old.clone();
+                let spawned = std::thread::Builder::new().spawn(move || std::fs::remove_dir_all(gone));
+                if spawned.is_err() {
+                    let _ = std::fs::remove_dir_all(old);
+                }
+            }
+            Ok(stats.pages)
+        }
+        Err(e) => {
+            let _ = std::fs::remove_dir_all(&dir);
+            Err(e)
+        }
+    }
+}
+
+/// A render that failed, as a diagnostic for the terminal and the overlay: at the template (and
+/// line) when the template is one of the theme's overrides.
+fn render_failure(e: &anyhow::Error, compiled: &Compiled) -> Diagnostic {
+    let text = format!("{e:#}");
+    let (text, help) = match text.split_once("\n  help: ") {
+        Some((t, h)) => (t.to_string(), h.trim().to_string()),
+        None => (
+            text.clone(),
+            "fix the template in themes/ (or remove the override)".to_string(),
+        ),
+    };
+    // Template errors point at `--> NAME:LINE:COLUMN`.
+    let place = text.split_once(" --> ").and_then(|(_, rest)| {
+        let mut parts = rest.lines().next()?.rsplitn(3, ':');
+        let column: usize = parts.next()?.trim().parse().ok()?;
+        let line: usize = parts.next()?.parse().ok()?;
+        let name = parts.next()?;
+        let (_, path) = compiled
+            .theme_files
+            .iter()
+            .find(|(n, _)| n.strip_prefix("templates/") == Some(name))?;
+        Some((crate::source::rel_path(&compiled.root, path), line, column))
+    });
+    match place {
+        Some((file, line, column)) => {
+            // The snippet is shown from the file itself.
+            let message = text.split("\n --> ").next().unwrap_or(&text).replace(": error: ", ": ");
+            Diagnostic::error(THEME_ERROR, file, message.trim())
+                .at(line, column)
+                .help(help)
+        }
+        None => Diagnostic::error(THEME_ERROR, "", text.replace(": error: ", ": ")).help(help),
+    }
+}
+
+/// Diagnostics in `next` that `before` did not have (a rebuild prints only those).
+fn new_diagnostics(before: &Compiled, next: &Compiled) -> Vec<Diagnostic> {
+    let key = |d: &Diagnostic| (d.code, d.file.clone(), d.line, d.column, d.message.clone());
+    let seen: HashSet<_> = before.diagnostics.iter().map(key).collect();
+    next.diagnostics
+        .iter()
+        .filter(|d| !seen.contains(&key(d)))
+        .cloned()
+        .collect()
 }
 
 pub fn run(opts: ServeOptions) -> anyhow::Result<i32> {
-    let out = tempfile::Builder::new()
+    let root = tempfile::Builder::new()
         .prefix("aimsbook-serve-")
         .tempdir()
         .context("creating the preview folder")?;
+    let first_dir = root.path().join("0");
+    std::fs::create_dir(&first_dir).context("creating the preview folder")?;
+    let mut preview = Preview {
+        root,
+        next: 1,
+        previous: None,
+    };
     let started = Instant::now();
     let mut ws = Workspace::open(&opts.src, None, true)?;
     // Watch before the first build, so no edit made while it runs (or after the address is
@@ -193,12 +340,14 @@ pub fn run(opts: ServeOptions) -> anyhow::Result<i32> {
     print_for_build(&current.diagnostics, &current.texts_for(&current.diagnostics));
 
     let mut theme: Option<render::theme::Theme> = None;
+    let (events, events_rx) = channel();
     let state = Arc::new(State {
-        out_dir: out.path().to_path_buf(),
+        out_dir: RwLock::new(first_dir),
         errors: RwLock::new(Vec::new()),
         build: AtomicU64::new(1),
         portal_built: AtomicBool::new(false),
-        clients: Mutex::new(Vec::new()),
+        events,
+        live_clients: AtomicUsize::new(0),
         session: format!(
             "{}-{}",
             std::process::id(),
@@ -208,88 +357,89 @@ pub fn run(opts: ServeOptions) -> anyhow::Result<i32> {
                 .unwrap_or(0)
         ),
     });
+    let first_failed = "the first build failed: fix the errors above; the browser shows them too";
     if current.has_errors() {
-        *state.errors.write().unwrap_or_else(|e| e.into_inner()) =
-            current.diagnostics.iter().filter(|d| d.is_error()).cloned().collect();
-        eprintln!("the first build failed: fix the errors above; the browser shows them too");
+        state.fail(current.diagnostics.iter().filter(|d| d.is_error()).cloned().collect());
+        eprintln!("{first_failed}");
     } else {
-        let pages = render_into(out.path(), &current, &PageSet::All, &mut theme, true)?;
-        state.portal_built.store(true, Ordering::SeqCst);
-        eprintln!("built {pages} pages in {} ms", started.elapsed().as_millis());
+        match render_into(&mut preview, &state, &current, &PageSet::All, &mut theme, true) {
+            Ok(pages) => {
+                state.portal_built.store(true, Ordering::SeqCst);
+                eprintln!("built {pages} pages in {} ms", started.elapsed().as_millis());
+            }
+            Err(e) => {
+                let d = render_failure(&e, &current);
+                print_for_build(std::slice::from_ref(&d), &current.texts_for(std::slice::from_ref(&d)));
+                state.fail(vec![d]);
+                eprintln!("{first_failed}");
+            }
+        }
     }
 
     let addr = std::net::SocketAddr::new(opts.bind, opts.port);
-    let server = tiny_http::Server::http(addr).map_err(|e| {
+    let listener = std::net::TcpListener::bind(addr).map_err(|e| {
         anyhow::anyhow!(
             "cannot listen on {addr}: {e}\n  help: another program may use port {}; try --port {}",
             opts.port,
             opts.port.wrapping_add(1).max(1024)
         )
     })?;
-    let server = Arc::new(server);
-    let local = server
-        .server_addr()
-        .to_ip()
+    let local = listener
+        .local_addr()
         .map(|a| a.to_string())
-        .unwrap_or_else(|| addr.to_string());
+        .unwrap_or_else(|_| addr.to_string());
+    http::start(
+        listener,
+        http::HostRule { bind: opts.bind },
+        state.clone(),
+        events_rx,
+        opts.workers,
+    )
+    .context("starting the server threads")?;
     if !opts.bind.is_loopback() {
         eprintln!(
             "warning: serving on {} — anyone who can reach this machine can read the portal",
             opts.bind
         );
+        if opts.bind.is_unspecified() {
+            eprintln!(
+                "  note: browsers get the portal only at localhost, a loopback address or the address bound; \
+                 for a preview on the local network, bind this machine's address there (e.g. --bind 192.168.1.20)"
+            );
+        }
     }
     println!("serving {} at http://{local}/ (Ctrl-C to stop)", opts.src.display());
 
     let stop = Arc::new(AtomicBool::new(false));
     {
         let stop = stop.clone();
-        let server = server.clone();
-        let _ = ctrlc::set_handler(move || {
-            stop.store(true, Ordering::SeqCst);
-            server.unblock();
-        });
-    }
-    let mut workers = Vec::new();
-    for _ in 0..opts.workers.max(1) {
-        let server = server.clone();
-        let state = state.clone();
-        workers.push(std::thread::spawn(move || {
-            while let Ok(mut request) = server.recv() {
-                if request.url() == "/__aimsbook/events" {
-                    http::discard_body(&mut request);
-                    let (tx, rx) = channel();
-                    state.clients.lock().unwrap_or_else(|e| e.into_inner()).push(tx);
-                    let hello = state.event("hello");
-                    std::thread::spawn(move || http::event_stream(request, rx, hello));
-                } else {
-                    http::handle(request, &state);
-                }
-            }
-        }));
+        let _ = ctrlc::set_handler(move || stop.store(true, Ordering::SeqCst));
     }
 
     let is_stopped = || stop.load(Ordering::SeqCst);
     while let Some(changed) = watcher.next_batch(opts.debounce, &is_stopped) {
         let t0 = Instant::now();
-        // Files that came and went within the batch (editors' and sed's temporaries) are noise.
+        // Files that came and went within the batch (editors' and sed's temporaries) are noise;
+        // a removal counts when the file (or folder) was part of the source or the theme.
         let changed: Vec<String> = changed
             .into_iter()
             .filter(|r| {
                 let prefix = format!("{r}/");
+                let known = |k: &str| k == r || k.starts_with(&prefix);
                 ws.root.join(r).exists()
                     || r == crate::config::CONFIG_FILE
+                    || ws.sources.keys().chain(ws.assets.iter()).any(|k| known(k))
                     || ws
-                        .sources
-                        .keys()
-                        .chain(ws.assets.iter())
-                        .any(|k| k == r || k.starts_with(&prefix))
+                        .theme_files
+                        .iter()
+                        .any(|(_, p)| known(&crate::source::rel_path(&ws.root, p)))
             })
             .collect();
         if changed.is_empty() {
             continue;
         }
         let before: Vec<Option<Vec<String>>> = changed.iter().map(|r| frontmatter_of(&ws, r)).collect();
-        let incremental = ws.refresh(&changed);
+        let incremental = !changed.iter().any(|r| through_symlink(&ws.root, r)) && ws.refresh(&changed);
         if !incremental {
             match Workspace::open(&opts.src, None, true) {
                 Ok(w) => ws = w,
@@ -307,9 +457,7 @@ pub fn run(opts: ServeOptions) -> anyhow::Result<i32> {
         };
         if next.has_errors() {
             print_for_build(&next.diagnostics, &next.texts_for(&next.diagnostics));
-            *state.errors.write().unwrap_or_else(|e| e.into_inner()) =
-                next.diagnostics.iter().filter(|d| d.is_error()).cloned().collect();
-            state.broadcast("errors");
+            state.fail(next.diagnostics.iter().filter(|d| d.is_error()).cloned().collect());
             eprintln!("{label}: rebuild failed; still serving the last good version");
             continue;
         }
@@ -328,12 +476,17 @@ pub fn run(opts: ServeOptions) -> anyhow::Result<i32> {
         } else {
             PageSet::All
         };
-        match render_into(out.path(), &next, &set, &mut theme, !incremental) {
+        match render_into(&mut preview, &state, &next, &set, &mut theme, !incremental) {
             Ok(pages) => {
                 state.portal_built.store(true, Ordering::SeqCst);
                 state.errors.write().unwrap_or_else(|e| e.into_inner()).clear();
                 state.build.fetch_add(1, Ordering::SeqCst);
                 state.broadcast("reload");
+                // Warnings that came with this change (a skipped link, say); the rest were shown.
+                let fresh = new_diagnostics(&current, &next);
+                if !fresh.is_empty() {
+                    print_for_build(&fresh, &next.texts_for(&fresh));
+                }
                 let warnings = next.diagnostics.len();
                 let warn = if warnings > 0 {
                     format!(", {warnings} warnings")
@@ -347,11 +500,14 @@ pub fn run(opts: ServeOptions) -> anyhow::Result<i32> {
                 );
                 current = next;
             }
-            Err(e) => eprintln!("error: {e:#}"),
+            Err(e) => {
+                let errors = vec![render_failure(&e, &next)];
+                print_for_build(&errors, &next.texts_for(&errors));
+                state.fail(errors);
+                eprintln!("{label}: rebuild failed; still serving the last good version");
+            }
         }
     }
-    server.unblock();
-    drop(workers);
     eprintln!("stopped");
     Ok(crate::cmd::EXIT_OK)
 }

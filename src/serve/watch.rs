@@ -36,12 +36,13 @@ impl SourceWatcher {
     /// Watches `root` recursively; `ignore` lists folders (e.g. the build output) to skip.
     pub fn new(root: &Path, ignore: Vec<PathBuf>, poll: Option<Duration>) -> anyhow::Result<SourceWatcher> {
         let (tx, rx) = channel();
+        // Links are not followed: one leading out of the repository (perhaps to `/`) is not the
+        // repository's to watch (the walk skips it), and one inside leads to a folder watched
+        // already.
+        let config = notify::Config::default().with_follow_symlinks(false);
         let mut watcher: Box<dyn Watcher + Send> = match poll {
-            Some(interval) => Box::new(notify::PollWatcher::new(
-                tx,
-                notify::Config::default().with_poll_interval(interval),
-            )?),
-            None => Box::new(notify::recommended_watcher(tx)?),
+            Some(interval) => Box::new(notify::PollWatcher::new(tx, config.with_poll_interval(interval))?),
+            None => Box::new(notify::RecommendedWatcher::new(tx, config)?),
         };
         watcher.watch(root, RecursiveMode::Recursive)?;
         Ok(SourceWatcher {

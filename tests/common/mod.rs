@@ -62,6 +62,94 @@ pub fn serve(src: &Path) -> Server {
     Server { child, port, url }
 }
 
+impl Server {
+    /// The process id of `serve` (to read its memory and threads from /proc).
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+}
+
+/// `serve` started with extra arguments, its terminal output (stderr) collected.
+pub struct LoggedServer {
+    pub server: Server,
+    log: std::sync::Arc<std::sync::Mutex<String>>,
+}
+
+impl LoggedServer {
+    pub fn port(&self) -> u16 {
+        self.server.port
+    }
+
+    /// What `serve` has printed to stderr so far.
+    pub fn log(&self) -> String {
+        self.log.lock().unwrap().clone()
+    }
+
+    /// Waits until stderr holds `needle` (15 s at most); returns it all.
+    pub fn wait_log(&self, needle: &str) -> String {
+        let start = std::time::Instant::now();
+        loop {
+            let log = self.log();
+            if log.contains(needle) {
+                return log;
+            }
+            assert!(
+                start.elapsed() < std::time::Duration::from_secs(15),
+                "timed out waiting for {needle:?} in the output of serve:\n{log}"
+            );
+            std::thread::sleep(std::time::Duration::from_millis(50));
+        }
+    }
+}
+
+/// Starts `serve` on `src` with `extra` arguments (e.g. `--bind`), on a free port, keeping
+/// what it prints to stderr.
+pub fn serve_logged(src: &Path, extra: &[&str]) -> LoggedServer {
+    use std::io::{BufRead, BufReader, Read};
+    let mut child = bin()
+        .args(["serve", src.to_str().unwrap(), "--port", "0", "--debounce", "30"])
+        .args(extra)
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let log = std::sync::Arc::new(std::sync::Mutex::new(String::new()));
+    {
+        let log = log.clone();
+        let mut stderr = child.stderr.take().unwrap();
+        std::thread::spawn(move || {
+            let mut buf = [0u8; 4096];
+            while let Ok(n) = stderr.read(&mut buf) {
+                if n == 0 {
+                    break;
+                }
+                log.lock().unwrap().push_str(&String::from_utf8_lossy(&buf[..n]));
+            }
+        });
+    }
+    let mut line = String::new();
+    BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    // "serving SRC at http://ADDRESS:PORT/ (Ctrl-C to stop)"
+    let url = line
+        .split(" at ")
+        .nth(1)
+        .and_then(|r| r.split_whitespace().next())
+        .unwrap_or_default()
+        .to_string();
+    let port = url
+        .trim_end_matches('/')
+        .rsplit(':')
+        .next()
+        .and_then(|p| p.parse().ok())
+        .unwrap_or_else(|| panic!("no port in {line:?}; stderr: {}", log.lock().unwrap()));
+    LoggedServer {
+        server: Server { child, port, url },
+        log,
+    }
+}
+
 pub fn fixture(name: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures").join(name)
 }
