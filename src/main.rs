@@ -71,7 +71,11 @@ with file, line and column; warnings are printed and the portal is published.")]
         long_about = "Build the portal into a private preview folder, serve it, watch the source and rebuild on \
 every save; open pages reload by themselves. A save that breaks the build keeps the last good
 version on screen with the errors in an overlay (and in the terminal); the next good save clears
-it. The preview never touches SRC/public."
+it. The preview never touches SRC/public.
+
+It answers only GET and HEAD requests addressed to localhost, a loopback address (127.0.0.0/8,
+[::1]) or the --bind address; any other Host gets 403, so a web page cannot reach the preview by
+DNS rebinding."
     )]
     Serve {
         /// The AIMS repository
