@@ -254,3 +254,93 @@ fn loading_stays_linear_in_the_size_of_a_file() {
         }
     }
 }
+
+#[test]
+fn build_runs_no_command_the_repository_configures() {
+    // A cloned repository can carry `core.fsmonitor = <command>`; git runs it on `status`.
+    let tmp = tempfile::tempdir().unwrap();
+    let src = tmp.path().join("src");
+    copy_dir(&fixture("minimal"), &src);
+    let marker = tmp.path().join("pwned");
+    let script = tmp.path().join("monitor.sh");
+    std::fs::write(&script, format!("#!/bin/sh\ntouch '{}'\n", marker.display())).unwrap();
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&script, std::fs::Permissions::from_mode(0o755)).unwrap();
+    }
+    let git = |args: &[&str]| {
+        let ok = std::process::Command::new("git")
+            .current_dir(&src)
+            .args(["-c", "user.name=t", "-c", "user.email=t@example.org"])
+            .args(args)
+            .output()
+            .is_ok_and(|o| o.status.success());
+        assert!(ok, "git {args:?}");
+    };
+    git(&["init", "-q"]);
+    git(&["add", "-A"]);
+    git(&["commit", "-qm", "init"]);
+    git(&["config", "core.fsmonitor", script.to_str().unwrap()]);
+    // The hook really runs under plain git (so the test can fail).
+    let _ = std::process::Command::new("git")
+        .current_dir(&src)
+        .args(["status", "--porcelain"])
+        .output();
+    assert!(marker.exists(), "git itself runs the configured fsmonitor");
+    std::fs::remove_file(&marker).unwrap();
+
+    let out = tmp.path().join("out");
+    let o = run(&["build", src.to_str().unwrap(), "-o", out.to_str().unwrap()]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(
+        std::fs::read_to_string(out.join("index.html"))
+            .unwrap()
+            .contains("commit"),
+        "provenance was read from git"
+    );
+    assert!(!marker.exists(), "aimsbook ran the repository's fsmonitor command");
+}
+
+#[test]
+fn the_smaller_findings_stay_fixed() {
+    let tmp = tempfile::tempdir().unwrap();
+    let src = tmp.path().join("src");
+    copy_dir(&fixture("minimal"), &src);
+    // A title a spreadsheet would run, and a body that writes our slot scheme as text.
+    std::fs::write(
+        src.join("formula.md"),
+        "---\nid: REC-F\ntitle: \"=HYPERLINK(\\\"https://evil.example\\\")\"\ntype: record\n---\nSee aimsbook:slot/0/ and [[POL-1]].\n",
+    )
+    .unwrap();
+    let out = tmp.path().join("out");
+    let o = run(&["build", src.to_str().unwrap(), "-o", out.to_str().unwrap()]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let csv = std::fs::read_to_string(out.join("exports/documents.csv")).unwrap();
+    assert!(csv.contains("\"'=HYPERLINK("), "formula cell written as text: {csv}");
+    let page = std::fs::read_to_string(out.join("docs/REC-F.html")).unwrap();
+    assert!(
+        page.contains("See aimsbook:slot/0/ and"),
+        "the author's text stays text"
+    );
+
+    // Ids Windows cannot use as file names; escape sequences in what the terminal shows.
+    std::fs::write(
+        src.join("con.md"),
+        "---\nid: CON\ntitle: Console\ntype: record\n---\nx\n",
+    )
+    .unwrap();
+    std::fs::write(
+        src.join("esc.md"),
+        "---\nid: ESC-1\ntitle: Escapes\ntype: record\n---\nSee [[X\u{1b}]0;owned\u{7}]].\n",
+    )
+    .unwrap();
+    let o = run(&["check", src.to_str().unwrap()]);
+    let err = stderr(&o);
+    assert!(err.contains("AIMS022") && err.contains("`CON`"), "{err}");
+    assert!(err.contains("AIMS030"), "{err}");
+    assert!(
+        !err.contains('\u{1b}') && !err.contains('\u{7}'),
+        "control characters reach the terminal: {err:?}"
+    );
+}
