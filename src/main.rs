@@ -5,7 +5,7 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
-use aimsbook::cmd::{self, check::Format, EXIT_FAILURE};
+use aimsbook::cmd::{self, changes::ChangesFormat, check::Format, EXIT_FAILURE};
 
 // Loading a large repository allocates many small, short-lived values on every core (YAML
 // nodes, Markdown events, strings); mimalloc's thread-local heaps handle that far better than
@@ -65,6 +65,43 @@ with file, line and column; warnings are printed and the portal is published.")]
         /// Output folder [default: SRC/public, or `output` in aims.toml]
         #[arg(short, long, value_name = "OUT")]
         output: Option<PathBuf>,
+        /// Add a Changes page (and exports/changes.csv, .json): what changed since this git
+        /// revision (a tag, a commit, or a date such as main@{2025-11-01})
+        #[arg(long, value_name = "REV")]
+        since: Option<String>,
+    },
+    /// What changed in the AIMS since a git revision, in an auditor's terms
+    #[command(
+        long_about = "What changed in the AIMS since a git revision: documents added, removed, retired, \
+re-approved or edited (version, approver and dates before → after); controls whose applicability,
+status, state or evidence changed; risks added, closed or re-scored; AI systems added, retired or
+reclassified; nonconformities opened and closed; objectives whose measure moved; clause coverage
+gained or lost.
+
+The AIMS is read as it was at REV from git (the working tree is not touched), resolved and
+assessed like the current one, and the two models are compared. Without --until, the comparison
+is with the working tree as it is now.
+
+Examples:
+  aimsbook changes --since audit-2025
+  aimsbook changes --since main@{2025-11-01} --format markdown > changes.md
+  aimsbook changes --since v1 --until v2 --format json
+
+Exit codes: 0 the report was written; 2 not a git repository, an unknown revision, or I/O."
+    )]
+    Changes {
+        /// The AIMS repository
+        #[arg(default_value = ".")]
+        src: PathBuf,
+        /// The earlier revision: a tag, a commit, a branch, or a date such as main@{2025-11-01}
+        #[arg(long, value_name = "REV")]
+        since: String,
+        /// The later revision [default: the working tree]
+        #[arg(long, value_name = "REV")]
+        until: Option<String>,
+        /// Output format: human, json or markdown (all on stdout)
+        #[arg(long, value_enum, default_value_t = ChangesFormat::Human)]
+        format: ChangesFormat,
     },
     /// Build, serve on 127.0.0.1, rebuild on save and reload the browser
     #[command(
@@ -141,7 +178,13 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match &cli.command {
         Command::Init { dir } => cmd::init::run(dir),
-        Command::Build { src, output } => cmd::build::run(src, output.as_deref()),
+        Command::Build { src, output, since } => cmd::build::run(src, output.as_deref(), since.as_deref()),
+        Command::Changes {
+            src,
+            since,
+            until,
+            format,
+        } => cmd::changes::run(src, since, until.as_deref(), *format),
         Command::Check { src, format, strict } => cmd::check::run(src, *format, *strict),
         Command::Bundle {
             src,

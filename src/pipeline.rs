@@ -28,6 +28,8 @@ pub struct Compiled {
     pub diagnostics: Vec<Diagnostic>,
     /// Where the source came from (git), when known; set by the commands that publish.
     pub provenance: Option<crate::source::git::Provenance>,
+    /// What changed since a revision (`build --since`), for the Changes page and exports.
+    pub changes: Option<crate::model::changes::ChangeReport>,
 }
 
 impl Compiled {
@@ -76,7 +78,30 @@ pub struct Workspace {
 }
 
 fn read_unit(file: &SourceFile, config: &Config, with_html: bool) -> FileUnit {
-    let (records, mut diagnostics, text) = source::load_file(file, config);
+    unit_of(source::load_file(file, config), config, with_html)
+}
+
+/// The unit of a file given as bytes (read from git at a revision, say).
+fn unit_from_bytes(rel: &str, bytes: Vec<u8>, register: bool, config: &Config, with_html: bool) -> FileUnit {
+    let text = match source::decode_text(rel, bytes) {
+        Ok(t) => t,
+        Err(d) => {
+            return FileUnit {
+                diagnostics: vec![d],
+                ..Default::default()
+            }
+        }
+    };
+    let loaded = if register {
+        source::register::register_from_text(rel, text, config)
+    } else {
+        source::document_from_text(rel, text)
+    };
+    unit_of(loaded, config, with_html)
+}
+
+fn unit_of(loaded: source::LoadResult, config: &Config, with_html: bool) -> FileUnit {
+    let (records, mut diagnostics, text) = loaded;
     let mut unit = FileUnit {
         text: text.map(|(_, t)| t),
         // The text is kept only for files with findings (for their snippets); the rest would
@@ -193,6 +218,131 @@ impl Workspace {
         true
     }
 
+    /// The repository as it was at `rev`: the files that differ from this workspace (`changed`,
+    /// source-relative, as git lists them, plus any this workspace has that `rev` lacks or the
+    /// other way round) are read from git; the rest is shared. Bodies are not rendered. When the
+    /// settings or the frameworks differ, every file is read from git.
+    pub fn at_revision(&self, rev: &source::revision::Revision, changed: &[String]) -> anyhow::Result<Workspace> {
+        let at = source::revision::files_at(&self.root, rev)?;
+        let output = self.config.output.trim_end_matches('/').to_string();
+        let excluded = |rel: &str| {
+            rel.split('/')
+                .any(|c| c.starts_with('.') || c.contains(source::TEMP_MARKER))
+                || rel.starts_with("themes/")
+                || (!output.is_empty() && (rel == output || rel.starts_with(&format!("{output}/"))))
+        };
+        let at: std::collections::BTreeSet<String> = at.into_iter().filter(|r| !excluded(r)).collect();
+        let settings_changed = changed
+            .iter()
+            .any(|c| c == crate::config::CONFIG_FILE || c.starts_with("frameworks/"));
+        let mut ws = Workspace {
+            root: self.root.clone(),
+            output: self.output.clone(),
+            config: self.config.clone(),
+            with_html: false,
+            repo_diagnostics: self.repo_diagnostics.clone(),
+            config_text: self.config_text.clone(),
+            files: self.files.clone(),
+            sources: self.sources.clone(),
+            assets: self.assets.clone(),
+            md_files: self.md_files.clone(),
+            theme_files: self.theme_files.clone(),
+            framework_files: self.framework_files.clone(),
+        };
+        let mut read: Vec<String> = Vec::new();
+        if settings_changed {
+            let wanted: Vec<String> = at.iter().cloned().collect();
+            let contents = source::revision::read_at(&self.root, rev, &wanted)?;
+            let text_of = |name: &str| -> Option<String> {
+                wanted
+                    .iter()
+                    .position(|w| w == name)
+                    .and_then(|i| contents[i].clone())
+                    .and_then(|b| String::from_utf8(b).ok())
+            };
+            let (config, diags) = match text_of(crate::config::CONFIG_FILE) {
+                Some(t) => crate::config::parse(&t),
+                None => (Config::default(), vec![]),
+            };
+            ws.config = config;
+            ws.repo_diagnostics = diags;
+            ws.framework_files = wanted
+                .iter()
+                .zip(&contents)
+                .filter(|(w, _)| matches!(source::classify(w), source::FileKind::Framework))
+                .filter_map(|(w, c)| Some((w.clone(), Arc::from(String::from_utf8(c.clone()?).ok()?))))
+                .collect();
+            ws.files.clear();
+            ws.sources.clear();
+            ws.assets.clear();
+            ws.md_files.clear();
+            for (rel, bytes) in wanted.iter().zip(contents) {
+                ws.put(rel, bytes);
+            }
+            return Ok(ws);
+        }
+        let mut candidates: std::collections::BTreeSet<String> = changed.iter().cloned().collect();
+        candidates.extend(self.sources.keys().filter(|k| !at.contains(*k)).cloned());
+        candidates.extend(
+            at.iter()
+                .filter(|k| {
+                    matches!(
+                        source::classify(k),
+                        source::FileKind::Document | source::FileKind::Register
+                    ) && !self.sources.contains_key(*k)
+                })
+                .cloned(),
+        );
+        candidates.retain(|c| !excluded(c));
+        for c in candidates {
+            if at.contains(&c) {
+                read.push(c);
+            } else {
+                ws.put(&c, None);
+            }
+        }
+        let contents = source::revision::read_at(&self.root, rev, &read)?;
+        for (rel, bytes) in read.iter().zip(contents) {
+            ws.put(rel, bytes);
+        }
+        Ok(ws)
+    }
+
+    /// Puts a file's content (or its absence) into the workspace, as if it had been read.
+    fn put(&mut self, rel: &str, bytes: Option<Vec<u8>>) {
+        let kind = source::classify(rel);
+        let Some(bytes) = bytes else {
+            self.files.remove(rel);
+            self.sources.remove(rel);
+            self.assets.remove(rel);
+            self.md_files.remove(rel);
+            return;
+        };
+        match kind {
+            source::FileKind::Asset | source::FileKind::Framework => {
+                self.assets.insert(rel.to_string());
+            }
+            source::FileKind::Document | source::FileKind::Register => {
+                let register = matches!(kind, source::FileKind::Register);
+                if !register {
+                    self.md_files.insert(rel.to_string());
+                }
+                let unit = unit_from_bytes(rel, bytes, register, &self.config, false);
+                // A markdown file without frontmatter is not a document: the walk keeps it as a
+                // known file only.
+                self.sources.insert(
+                    rel.to_string(),
+                    SourceFile {
+                        rel: rel.to_string(),
+                        path: self.root.join(rel),
+                        register,
+                    },
+                );
+                self.files.insert(rel.to_string(), unit);
+            }
+        }
+    }
+
     /// Resolves the graph and runs the checks over what was read.
     pub fn compile(&self) -> Compiled {
         self.compile_withholding(&|_| false).0
@@ -276,6 +426,7 @@ impl Workspace {
             texts,
             diagnostics,
             provenance: None,
+            changes: None,
         };
         (compiled, withheld)
     }

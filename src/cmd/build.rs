@@ -27,9 +27,15 @@ pub fn publish(compiled: &Compiled, out: &Path, opts: &RenderOptions) -> anyhow:
     Ok(stats)
 }
 
-pub fn run(src: &Path, out: Option<&Path>) -> anyhow::Result<i32> {
+pub fn run(src: &Path, out: Option<&Path>, since: Option<&str>) -> anyhow::Result<i32> {
     let started = Instant::now();
-    let mut compiled = pipeline::compile(src, out, true)?;
+    let ws = pipeline::Workspace::open(src, out, true)?;
+    let mut compiled = ws.compile();
+    if let Some(rev) = since {
+        // An unknown revision is a usage error before anything is written.
+        compiled.changes = Some(super::changes::report(&ws, &compiled, rev, None)?);
+    }
+    std::mem::forget(ws);
     print_for_build(&compiled.diagnostics, &compiled.texts_for(&compiled.diagnostics));
     let out_dir = output_dir(&compiled, out);
     // A portal moved aside by a build killed mid-swap is put back even when this build fails.

@@ -2,6 +2,7 @@
 
 pub mod build;
 pub mod bundle;
+pub mod changes;
 pub mod check;
 pub mod init;
 

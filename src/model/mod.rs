@@ -3,6 +3,7 @@
 //! them once. No I/O and no HTML here.
 
 pub mod assess;
+pub mod changes;
 pub mod document;
 pub mod fields;
 pub mod graph;

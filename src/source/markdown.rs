@@ -122,6 +122,8 @@ pub struct CompiledBody {
     pub text: String,
     /// The start of the body's text as written, for search results.
     pub snippet: String,
+    /// A hash of the body as written, to tell whether it changed between two revisions.
+    pub digest: u64,
 }
 
 fn options() -> Options {
@@ -415,6 +417,10 @@ pub fn compile(body: &str, body_line: usize, title: Option<&str>, with_html: boo
         anchors,
         text,
         snippet,
+        digest: {
+            use std::hash::BuildHasher;
+            foldhash::fast::FixedState::with_seed(0x0002_0234_2001).hash_one(body)
+        },
     }
 }
 

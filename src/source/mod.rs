@@ -6,6 +6,7 @@ pub mod git;
 pub mod lines;
 pub mod markdown;
 pub mod register;
+pub mod revision;
 pub mod text;
 
 use std::collections::{BTreeSet, HashMap};
