@@ -227,7 +227,7 @@ fn check_seconds(root: &Path) -> f64 {
 fn loading_stays_linear_in_the_size_of_a_file() {
     // Each shape at n and 4n: linear work grows about 4×, the quadratic loops that were here
     // grew 16× (3.9 s for 10,000 tags, 20 s for 10,000 rows, 33 s for 300,000 references).
-    // The bound leaves room for noise and for the fixed cost of a run at the small size.
+    // The bound (10×) leaves room for noise and for the fixed cost of a run at the small size.
     let tmp = tempfile::tempdir().unwrap();
     let registers = "build_date = 2026-06-30\n[registers]\n\"risks.csv\" = \"risk\"\n";
     let plain = "build_date = 2026-06-30\n";
@@ -242,10 +242,12 @@ fn loading_stays_linear_in_the_size_of_a_file() {
         let large = tmp.path().join(format!("{what}-large"));
         repo_with(&small, file, &make(n), toml);
         repo_with(&large, file, &make(4 * n), toml);
-        let t_small = check_seconds(&small).max(0.05);
-        let t_large = check_seconds(&large);
+        // The best of three runs each: other tests share the machine.
+        let best = |root: &Path| (0..3).map(|_| check_seconds(root)).fold(f64::MAX, f64::min);
+        let t_small = best(&small).max(0.05);
+        let t_large = best(&large);
         assert!(
-            t_large < 8.0 * t_small,
+            t_large < 10.0 * t_small,
             "{what}: {t_small:.2} s at {n}, {t_large:.2} s at {}: grows faster than its size",
             4 * n
         );
