@@ -26,7 +26,8 @@ pub fn write_portal(
         if !overview {
             return Ok(());
         }
-        for table in exports::tables(&compiled.aims) {
+        let changes = compiled.changes.as_ref().map(exports::changes_table);
+        for table in exports::tables(&compiled.aims).into_iter().chain(changes) {
             writer.write(&format!("exports/{}.csv", table.name), &table.to_csv())?;
             writer.write(&format!("exports/{}.json", table.name), &table.to_json())?;
         }

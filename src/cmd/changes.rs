@@ -119,38 +119,6 @@ impl<'a> Json<'a> {
     }
 }
 
-fn details(c: &Change) -> String {
-    c.details
-        .iter()
-        .map(|d| match (d.before.is_empty(), d.after.is_empty()) {
-            (true, false) if d.field == "body" => "body edited".to_string(),
-            (true, false) => format!("{} (none) → {}", d.field, d.after),
-            (false, true) => format!("{} {} → (none)", d.field, d.before),
-            _ => format!("{} {} → {}", d.field, d.before, d.after),
-        })
-        .collect::<Vec<_>>()
-        .join("; ")
-}
-
-fn soa_line(r: &ChangeReport) -> String {
-    let (b, a) = (&r.changes.soa_before, &r.changes.soa_after);
-    format!(
-        "implemented {} → {}, partial {} → {}, planned {} → {}, not implemented {} → {}, excluded {} → {}, gap {} → {}",
-        b.implemented,
-        a.implemented,
-        b.partial,
-        a.partial,
-        b.planned,
-        a.planned,
-        b.not_implemented,
-        a.not_implemented,
-        b.excluded,
-        a.excluded,
-        b.gap,
-        a.gap
-    )
-}
-
 fn plural(area: &str) -> &'static str {
     match area {
         "document" => "Documents",
@@ -166,7 +134,7 @@ fn plural(area: &str) -> &'static str {
 pub fn human(r: &ChangeReport) -> String {
     let mut s = String::new();
     let _ = writeln!(s, "Changes from {} to {}", r.since, r.until);
-    let _ = writeln!(s, "Statement of Applicability: {}", soa_line(r));
+    let _ = writeln!(s, "Statement of Applicability: {}", r.soa_summary());
     if r.changes.changes.is_empty() {
         let _ = writeln!(
             s,
@@ -180,7 +148,7 @@ pub fn human(r: &ChangeReport) -> String {
         }
         let _ = writeln!(s, "\n{} ({})", plural(area), list.len());
         for c in list {
-            let d = details(c);
+            let d = c.details_text();
             let _ = writeln!(
                 s,
                 "  {} {}: {}{}",
@@ -205,7 +173,7 @@ fn cell(s: &str) -> String {
 pub fn markdown(r: &ChangeReport) -> String {
     let mut s = String::new();
     let _ = writeln!(s, "# Changes from {} to {}\n", cell(&r.since), cell(&r.until));
-    let _ = writeln!(s, "Statement of Applicability: {}.\n", soa_line(r));
+    let _ = writeln!(s, "Statement of Applicability: {}.\n", r.soa_summary());
     for area in AREAS {
         let list: Vec<&Change> = r.changes.changes.iter().filter(|c| c.area == area).collect();
         if list.is_empty() {
@@ -224,19 +192,10 @@ pub fn markdown(r: &ChangeReport) -> String {
                 cell(&c.id),
                 cell(&c.title),
                 c.kind,
-                cell(&details(c))
+                cell(&c.details_text())
             );
         }
         s.push('\n');
     }
     s
-}
-
-/// The report's rows as one line of details each, for pages and exports.
-pub fn details_text(c: &Change) -> String {
-    details(c)
-}
-
-pub fn soa_summary(r: &ChangeReport) -> String {
-    soa_line(r)
 }

@@ -55,6 +55,46 @@ pub struct Changes {
     pub clauses_after: ClauseCounts,
 }
 
+impl Change {
+    /// The details in one line of plain text: `version 1.0 → 1.1; body edited`.
+    pub fn details_text(&self) -> String {
+        self.details
+            .iter()
+            .map(|d| match (d.before.is_empty(), d.after.is_empty()) {
+                (true, false) if d.field == "body" => "body edited".to_string(),
+                (true, false) if d.field == "evidence added" => format!("evidence added: {}", d.after),
+                (false, true) if d.field == "evidence removed" => format!("evidence removed: {}", d.before),
+                (true, false) => format!("{} (none) → {}", d.field, d.after),
+                (false, true) => format!("{} {} → (none)", d.field, d.before),
+                _ => format!("{} {} → {}", d.field, d.before, d.after),
+            })
+            .collect::<Vec<_>>()
+            .join("; ")
+    }
+}
+
+impl ChangeReport {
+    /// The Statement of Applicability's counts, before → after, in one line.
+    pub fn soa_summary(&self) -> String {
+        let (b, a) = (&self.changes.soa_before, &self.changes.soa_after);
+        format!(
+            "implemented {} → {}, partial {} → {}, planned {} → {}, not implemented {} → {}, excluded {} → {}, gap {} → {}",
+            b.implemented,
+            a.implemented,
+            b.partial,
+            a.partial,
+            b.planned,
+            a.planned,
+            b.not_implemented,
+            a.not_implemented,
+            b.excluded,
+            a.excluded,
+            b.gap,
+            a.gap
+        )
+    }
+}
+
 impl Changes {
     pub fn count(&self, area: &str) -> usize {
         self.changes.iter().filter(|c| c.area == area).count()
@@ -337,11 +377,13 @@ pub fn diff(before: Side, after: Side) -> Changes {
         if eb != ea {
             let gained: Vec<&String> = ea.difference(&eb).collect();
             let lost: Vec<&String> = eb.difference(&ea).collect();
-            details.push(fc(
-                "evidence",
-                lost.iter().map(|s| s.as_str()).collect::<Vec<_>>().join(", "),
-                gained.iter().map(|s| s.as_str()).collect::<Vec<_>>().join(", "),
-            ));
+            let join = |v: Vec<&String>| v.iter().map(|s| s.as_str()).collect::<Vec<_>>().join(", ");
+            if !gained.is_empty() {
+                details.push(fc("evidence added", "", join(gained)));
+            }
+            if !lost.is_empty() {
+                details.push(fc("evidence removed", join(lost), ""));
+            }
         }
         if details.is_empty() {
             continue;

@@ -46,6 +46,30 @@ impl Table {
     }
 }
 
+/// The report of `build --since`: one row per change.
+pub fn changes_table(report: &crate::model::changes::ChangeReport) -> Table {
+    Table {
+        name: "changes".into(),
+        columns: vec!["since", "until", "area", "id", "title", "change", "details"],
+        rows: report
+            .changes
+            .changes
+            .iter()
+            .map(|c| {
+                vec![
+                    report.since.clone(),
+                    report.until.clone(),
+                    c.area.to_string(),
+                    c.id.clone(),
+                    c.title.clone(),
+                    c.kind.to_string(),
+                    c.details_text(),
+                ]
+            })
+            .collect(),
+    }
+}
+
 /// A cell a spreadsheet would read as a formula (`=`, `+`, `-`, `@`, or a leading tab or
 /// carriage return) gets a leading apostrophe, so opening the export runs nothing.
 fn formula_safe(cell: &str) -> std::borrow::Cow<'_, str> {

@@ -73,6 +73,9 @@ struct Dashboard {
     review_warning_days: i64,
     actions: Vec<ActionView>,
     more_actions: usize,
+    /// `build --since`: the revision and how many changes the Changes page lists.
+    changes_since: Option<String>,
+    changes_total: usize,
 }
 
 #[derive(Serialize)]
@@ -244,6 +247,8 @@ pub fn dashboard(s: &Shared) -> impl Serialize {
         review_warning_days: aims.config.review_warning_days,
         more_actions: facts.actions.len().saturating_sub(ACTIONS_SHOWN),
         actions,
+        changes_since: s.changes.map(|c| c.since.clone()),
+        changes_total: s.changes.map(|c| c.changes.changes.len()).unwrap_or(0),
     }
 }
 
@@ -542,5 +547,128 @@ pub fn risks(s: &Shared) -> impl Serialize {
         retired: aims.facts.risk_counts.retired,
         scale: aims.config.risk.scale,
         high_threshold: aims.config.risk.high,
+    }
+}
+
+#[derive(Serialize)]
+struct Figure {
+    label: &'static str,
+    before: usize,
+    after: usize,
+}
+
+#[derive(Serialize)]
+struct ChangeRow {
+    id: String,
+    title: String,
+    kind: &'static str,
+    kind_class: String,
+    details: String,
+    /// The thing's page now, when it still has one.
+    href: Option<String>,
+}
+
+#[derive(Serialize)]
+struct ChangeGroup {
+    area: &'static str,
+    title: &'static str,
+    rows: Vec<ChangeRow>,
+}
+
+#[derive(Serialize)]
+struct ChangesPage {
+    page_title: String,
+    nav: &'static str,
+    since: String,
+    until: String,
+    total: usize,
+    figures: Vec<Figure>,
+    groups: Vec<ChangeGroup>,
+}
+
+/// The Changes page of `build --since`: the report, grouped by what changed.
+pub fn changes(s: &Shared, report: &crate::model::changes::ChangeReport) -> impl Serialize {
+    let aims = s.aims;
+    let c = &report.changes;
+    let (b, a) = (&c.soa_before, &c.soa_after);
+    let figures = vec![
+        Figure {
+            label: "Controls implemented",
+            before: b.implemented,
+            after: a.implemented,
+        },
+        Figure {
+            label: "Partial",
+            before: b.partial,
+            after: a.partial,
+        },
+        Figure {
+            label: "Planned",
+            before: b.planned,
+            after: a.planned,
+        },
+        Figure {
+            label: "Not implemented",
+            before: b.not_implemented,
+            after: a.not_implemented,
+        },
+        Figure {
+            label: "Excluded",
+            before: b.excluded,
+            after: a.excluded,
+        },
+        Figure {
+            label: "Controls with a gap",
+            before: b.gap,
+            after: a.gap,
+        },
+        Figure {
+            label: "Requirements (clauses) addressed",
+            before: c.clauses_before.addressed,
+            after: c.clauses_after.addressed,
+        },
+    ];
+    let title = |area: &str| match area {
+        "document" => "Documents",
+        "control" => "Controls (ISO/IEC 42001 Annex A)",
+        "clause" => "Clause coverage",
+        "risk" => "Risks",
+        "system" => "AI systems",
+        "nonconformity" => "Nonconformities",
+        _ => "Objectives",
+    };
+    let groups = crate::model::changes::AREAS
+        .iter()
+        .map(|area| ChangeGroup {
+            area,
+            title: title(area),
+            rows: c
+                .changes
+                .iter()
+                .filter(|x| x.area == *area)
+                .map(|x| ChangeRow {
+                    href: match x.area {
+                        "control" => Some(control_href(&x.id)),
+                        "clause" => Some(super::clause_href(&x.id)),
+                        _ => aims.by_id.get(&x.id).map(|&i| super::doc_href(&aims.docs[i])),
+                    },
+                    id: x.id.clone(),
+                    title: x.title.clone(),
+                    kind: x.kind,
+                    kind_class: x.kind.replace(' ', "-"),
+                    details: x.details_text(),
+                })
+                .collect(),
+        })
+        .filter(|g| !g.rows.is_empty())
+        .collect();
+    ChangesPage {
+        page_title: format!("Changes since {}", report.since),
+        nav: "dashboard",
+        since: report.since.clone(),
+        until: report.until.clone(),
+        total: c.changes.len(),
+        figures,
+        groups,
     }
 }

@@ -139,6 +139,7 @@ pub fn render_pages(
         aims,
         bodies: &compiled.bodies,
         provenance: compiled.provenance.as_ref(),
+        changes: compiled.changes.as_ref(),
     };
     for (path, bytes) in theme.static_files() {
         sink(&path, bytes)?;
@@ -160,6 +161,9 @@ pub fn render_pages(
             Job::Risks,
             Job::Search,
         ]);
+        if compiled.changes.is_some() {
+            jobs.push(Job::Changes);
+        }
         jobs.extend((0..aims.catalog.clauses.len()).map(Job::Clause));
         jobs.extend((0..aims.catalog.iso.controls.len()).map(Job::Control));
         if !aims.catalog.frameworks.is_empty() {
@@ -191,6 +195,11 @@ pub fn render_pages(
             )?,
             Job::Risks => emit("registers/risks.html".into(), "risks.html", &matrices::risks(&ctx))?,
             Job::Search => sink("search/index.js", search::index_js(&ctx).as_bytes())?,
+            Job::Changes => {
+                if let Some(report) = &compiled.changes {
+                    emit("changes.html".into(), "changes.html", &matrices::changes(&ctx, report))?
+                }
+            }
             Job::Doc(i) => emit(doc_href(&aims.docs[i]), "document.html", &pages::document(&ctx, i))?,
             Job::Clause(i) => emit(
                 clause_href(&aims.catalog.clauses[i].id),
@@ -245,6 +254,7 @@ mod erased {
 enum Job {
     Dashboard,
     Search,
+    Changes,
     Documents,
     Clauses,
     Controls,

@@ -14,6 +14,8 @@ pub struct Shared<'a> {
     pub aims: &'a Aims,
     pub bodies: &'a [std::sync::Arc<CompiledBody>],
     pub provenance: Option<&'a crate::source::git::Provenance>,
+    /// What changed since a revision, when the build was asked for it.
+    pub changes: Option<&'a crate::model::changes::ChangeReport>,
 }
 
 impl Shared<'_> {

@@ -12,6 +12,10 @@ use crate::model::Aims;
 pub const TEMPLATES: &[(&str, &str)] = &[
     ("base.html", include_str!("../../themes/default/templates/base.html")),
     (
+        "changes.html",
+        include_str!("../../themes/default/templates/changes.html"),
+    ),
+    (
         "dashboard.html",
         include_str!("../../themes/default/templates/dashboard.html"),
     ),
