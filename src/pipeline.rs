@@ -75,6 +75,8 @@ pub struct Workspace {
     pub md_files: BTreeSet<String>,
     pub theme_files: Vec<(String, PathBuf)>,
     pub framework_files: Vec<(String, Arc<str>)>,
+    /// Set by `at_revision` when no source file differs from the workspace it started from.
+    pub same_as_parent: bool,
 }
 
 fn read_unit(file: &SourceFile, config: &Config, with_html: bool) -> FileUnit {
@@ -156,6 +158,7 @@ impl Workspace {
             md_files: loaded.md_files,
             theme_files: loaded.theme_files,
             framework_files: loaded.framework_files,
+            same_as_parent: false,
             config,
         })
     }
@@ -248,6 +251,7 @@ impl Workspace {
             md_files: self.md_files.clone(),
             theme_files: self.theme_files.clone(),
             framework_files: self.framework_files.clone(),
+            same_as_parent: false,
         };
         let mut read: Vec<String> = Vec::new();
         if settings_changed {
@@ -294,6 +298,7 @@ impl Workspace {
                 .cloned(),
         );
         candidates.retain(|c| !excluded(c));
+        ws.same_as_parent = candidates.is_empty();
         for c in candidates {
             if at.contains(&c) {
                 read.push(c);

@@ -46,6 +46,8 @@ pub fn report(ws: &Workspace, current: &Compiled, since: &str, until: Option<&st
     };
     let after_compiled;
     let (base_ws, after): (&Workspace, &Compiled) = match &after_ws {
+        // `until` is what the working tree holds: the model is the current one.
+        Some((w, _)) if w.same_as_parent => (ws, current),
         Some((w, _)) => {
             after_compiled = w.compile();
             (w, &after_compiled)
