@@ -101,7 +101,13 @@ DNS rebinding."
 network), its search index, the CSV and JSON exports, and manifest.json listing every file with its
 size and SHA-256, the build date and the source commit. Documents classified `confidential` are
 left out (and listed in the manifest) unless --include-confidential is given. With a pinned
-build_date the same input gives a byte-identical zip."
+build_date the same input gives a byte-identical zip.
+
+The SHA-256 of the zip is printed and written beside it as FILE.zip.sha256 (the format of
+sha256sum). Send that hash to the auditor apart from the zip: with it, `aimsbook verify FILE.zip
+--sha256 HEX` proves the zip is the one you produced; the manifest inside the zip cannot, since
+it travels with what it describes. An existing FILE.zip.sha256 is replaced only if aimsbook
+wrote it."
     )]
     Bundle {
         /// The AIMS repository

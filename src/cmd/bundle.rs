@@ -24,6 +24,18 @@ fn slug(s: &str) -> String {
     out.trim_end_matches('-').chars().take(40).collect()
 }
 
+/// `s` as one word for a POSIX shell: as it is when it is plain, else in single quotes.
+fn shell_word(s: &str) -> String {
+    if !s.is_empty()
+        && s.bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"._-+,:@/=".contains(&b))
+    {
+        s.to_string()
+    } else {
+        format!("'{}'", s.replace('\'', r"'\''"))
+    }
+}
+
 pub fn run(src: &Path, output: Option<&Path>, include_confidential: bool) -> anyhow::Result<i32> {
     let started = Instant::now();
     let ws = Workspace::open(src, None, true)?;
@@ -60,8 +72,10 @@ pub fn run(src: &Path, output: Option<&Path>, include_confidential: bool) -> any
         Some(o) => o.to_path_buf(),
         None => PathBuf::from(format!("{stem}.zip")),
     };
-    // Checked before the work: a path that is not a bundle aimsbook wrote is never replaced.
+    // Checked before the work: a path that is not a bundle aimsbook wrote is never replaced,
+    // nor a `.sha256` beside it that aimsbook did not write for it.
     bundle::check_destination(&dest, &ws.root)?;
+    bundle::check_sidecar(&dest, &ws.root)?;
     let top = dest
         .file_stem()
         .map(|s| s.to_string_lossy().to_string())
@@ -108,9 +122,11 @@ pub fn run(src: &Path, output: Option<&Path>, include_confidential: bool) -> any
     if let Some(parent) = dest.parent().filter(|p| !p.as_os_str().is_empty()) {
         std::fs::create_dir_all(parent).with_context(|| format!("creating {}", parent.display()))?;
     }
-    // Temporary zips left by runs that were killed.
+    // Temporary zips and hashes left by runs that were killed.
     crate::output::recover(&dest);
-    bundle::write_zip(&dest, &top, &files, date, &ws.root)?;
+    let sidecar = bundle::sidecar_path(&dest).context("the bundle needs a file name")?;
+    crate::output::recover(&sidecar);
+    let sha256 = bundle::write_zip(&dest, &top, &files, date, &ws.root)?;
     let size = std::fs::metadata(&dest).map(|m| m.len()).unwrap_or(0);
     if !manifest.withheld.is_empty() {
         eprintln!(
@@ -127,6 +143,12 @@ pub fn run(src: &Path, output: Option<&Path>, include_confidential: bool) -> any
         size as f64 / 1_048_576.0,
         started.elapsed().as_secs_f64(),
         top
+    );
+    let zip_name = dest.file_name().map(|n| n.to_string_lossy()).unwrap_or_default();
+    println!("SHA-256 {sha256}  {zip_name} (also in {})", sidecar.display());
+    println!(
+        "  send this hash to the auditor apart from the zip (e-mail, ticket, the audit portal); they check the zip with\n  aimsbook verify {} --sha256 {sha256}",
+        shell_word(&zip_name)
     );
     Ok(EXIT_OK)
 }
