@@ -120,10 +120,28 @@ wrote it."
         #[arg(long)]
         include_confidential: bool,
     },
-    /// Check a bundle (zip or unpacked folder) against its manifest: any file changed, missing or added
+    /// Check a bundle (zip or unpacked folder) against its manifest, and a zip against the hash you were sent
+    #[command(
+        long_about = "Check a bundle against its manifest: every file's SHA-256 is recomputed and any file \
+changed, missing or added is reported.
+
+The manifest travels inside the zip: on its own, this proves that nothing was corrupted, not that
+nothing was altered, since whoever edits a file can rewrite the manifest too. To know the zip is
+the one the organisation produced, check it against the SHA-256 that `aimsbook bundle` printed,
+received apart from the zip (e-mail, a ticket, the audit portal): --sha256 HEX. Without
+--sha256, a FILE.zip.sha256 beside the zip (which `bundle` writes) is read and checked; it proves
+no more than where it came from. The zip's hash is checked first, then the manifest.
+
+Exit codes: 0 verified; 1 the zip is not the one the hash names, or a file changed, is missing or
+was added; 2 bad usage (a malformed hash, --sha256 with a folder), or the bundle or its .sha256
+cannot be read."
+    )]
     Verify {
         /// The bundle: FILE.zip or the folder it was unpacked to
         bundle: PathBuf,
+        /// The SHA-256 of the zip as the organisation sent it (64 hex digits); checked first
+        #[arg(long, value_name = "HEX", value_parser = cmd::bundle::parse_sha256_arg)]
+        sha256: Option<String>,
     },
     /// Validate the source without writing anything
     #[command(long_about = "Validate the source without writing anything.\n\n\
@@ -154,7 +172,7 @@ fn main() -> ExitCode {
             output,
             include_confidential,
         } => cmd::bundle::run(src, output.as_deref(), *include_confidential),
-        Command::Verify { bundle } => cmd::bundle::verify(bundle),
+        Command::Verify { bundle, sha256 } => cmd::bundle::verify(bundle, sha256.as_deref()),
         Command::Serve {
             src,
             port,

@@ -1,6 +1,7 @@
 //! `aimsbook bundle`: the auditor's archive — the portal with search and exports, a manifest of
 //! every file's SHA-256, confidential documents withheld unless asked for; and `verify`.
 
+use std::io::Seek as _;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
@@ -153,13 +154,123 @@ pub fn run(src: &Path, output: Option<&Path>, include_confidential: bool) -> any
     Ok(EXIT_OK)
 }
 
-pub fn verify(path: &Path) -> anyhow::Result<i32> {
-    let v = match bundle::verify(path) {
-        Ok(v) => v,
-        Err(e) => {
-            eprintln!("error: {e:#}");
-            return Ok(EXIT_FAILURE);
+/// The value of `verify --sha256`: 64 hexadecimal digits in either case, returned in lower case.
+pub fn parse_sha256_arg(s: &str) -> Result<String, String> {
+    if bundle::is_sha256_hex(s) {
+        return Ok(s.to_ascii_lowercase());
+    }
+    let why = match s.chars().find(|c| !c.is_ascii_hexdigit()) {
+        Some(c) => format!("{c:?} is not a hexadecimal digit"),
+        None => format!("it has {} digits", s.chars().count()),
+    };
+    Err(format!(
+        "expected the SHA-256 of the zip as 64 hexadecimal digits (as `aimsbook bundle` or `sha256sum` print it); {why}"
+    ))
+}
+
+/// The hash the zip is checked against, and where it came from.
+struct Expected {
+    sha256: String,
+    /// "the hash given with --sha256", "the hash in FILE.zip.sha256"
+    from: String,
+    /// Read from the `.sha256` beside the zip, which may have travelled with it.
+    beside: bool,
+}
+
+/// `verify`: with a hash (`--sha256`, or the `.sha256` beside the zip), the zip's own SHA-256
+/// is checked first; then every file against the manifest. Exit 1 when either fails, 2 when
+/// the bundle or the hash cannot be read or the arguments do not fit.
+pub fn verify(path: &Path, sha256: Option<&str>) -> anyhow::Result<i32> {
+    let is_dir = path.is_dir();
+    let error = |e: anyhow::Error| {
+        eprintln!("error: {e:#}");
+        Ok(EXIT_FAILURE)
+    };
+    if is_dir && sha256.is_some() {
+        eprintln!(
+            "error: --sha256 is the hash of a zip file, and {} is a folder\n  help: check the zip as it was received with --sha256 (before unpacking it); without --sha256 the folder is checked against its manifest",
+            path.display()
+        );
+        return Ok(EXIT_FAILURE);
+    }
+    let expected = match (sha256, is_dir) {
+        (_, true) => None,
+        (Some(h), false) => Some(Expected {
+            sha256: h.to_ascii_lowercase(),
+            from: "the hash given with --sha256".into(),
+            beside: false,
+        }),
+        (None, false) => match bundle::read_sidecar(path) {
+            Ok(found) => found.map(|s| Expected {
+                from: format!(
+                    "the hash in {}{}",
+                    s.path.display(),
+                    s.other_name.map(|n| format!(" (written for {n})")).unwrap_or_default()
+                ),
+                sha256: s.sha256,
+                beside: true,
+            }),
+            Err(e) => {
+                eprintln!(
+                    "error: {e:#}\n  help: pass the hash you were sent with --sha256 (the .sha256 beside the zip is then not read), or move that file away"
+                );
+                return Ok(EXIT_FAILURE);
+            }
+        },
+    };
+    // The zip itself first: a zip that is not the one the hash names is reported before anything
+    // its (possibly rewritten) manifest says.
+    // The zip is opened once: the manifest is checked in the very bytes that were hashed.
+    let mut mismatch = false;
+    let mut opened = None;
+    if let Some(x) = &expected {
+        let shown = path.display();
+        let hashed = std::fs::File::open(path)
+            .and_then(|f| {
+                if !f.metadata()?.is_file() {
+                    return Err(std::io::Error::other("not a regular file"));
+                }
+                let h = bundle::hash_stream(&f, u64::MAX)?;
+                (&f).seek(std::io::SeekFrom::Start(0))?;
+                Ok((f, h.sha256))
+            })
+            .with_context(|| format!("reading {shown}"));
+        let actual = match hashed {
+            Ok((f, h)) => {
+                opened = Some(f);
+                h
+            }
+            Err(e) => return error(e),
+        };
+        if actual == x.sha256 {
+            println!("sha256 ok: {shown} matches {} ({actual})", x.from);
+            if x.beside {
+                println!(
+                    "  note: a .sha256 that came with the zip can be rewritten with it: compare this hash with the one the organisation sent you apart from the zip, or pass that one with --sha256"
+                );
+            }
+        } else {
+            mismatch = true;
+            println!("MISMATCH: the zip is not the one whose hash you were given");
+            let (want, got) = (format!("expected ({}):", x.from), format!("SHA-256 of {shown}:"));
+            let w = want.chars().count().max(got.chars().count());
+            println!("  {want:<w$} {}", x.sha256);
+            println!("  {got:<w$} {actual}");
+            println!("  help: do not rely on its contents; ask the organisation for the bundle again");
         }
+    }
+    let checked = match opened {
+        Some(f) => bundle::verify_zip_file(f, path),
+        None => bundle::verify(path),
+    };
+    let v = match checked {
+        Ok(v) => v,
+        Err(e) if mismatch => {
+            eprintln!("error: {e:#}");
+            println!("NOT verified: the zip is not the one whose hash you were given");
+            return Ok(EXIT_FINDINGS);
+        }
+        Err(e) => return error(e),
     };
     let note = |p: &str| v.notes.get(p).map(|n| format!(" ({n})")).unwrap_or_default();
     for p in &v.changed {
@@ -184,16 +295,49 @@ pub fn verify(path: &Path) -> anyhow::Result<i32> {
             )
         })
         .unwrap_or_default();
-    if v.ok() {
-        println!("verified: all {} files match the manifest ({origin})", v.checked);
-        Ok(EXIT_OK)
-    } else {
+    if mismatch {
+        if v.ok() {
+            println!(
+                "NOT verified: the zip is not the one whose hash you were given; its {} files do match the manifest inside it, but whoever altered the zip can rewrite that manifest too (it says: {origin})",
+                v.checked
+            );
+        } else {
+            println!(
+                "NOT verified: the zip is not the one whose hash you were given, and {} changed, {} missing, {} added against its own manifest ({origin})",
+                v.changed.len(),
+                v.missing.len(),
+                v.added.len()
+            );
+        }
+        return Ok(EXIT_FINDINGS);
+    }
+    if !v.ok() {
         println!(
             "NOT verified: {} changed, {} missing, {} added ({origin})",
             v.changed.len(),
             v.missing.len(),
             v.added.len()
         );
-        Ok(EXIT_FINDINGS)
+        return Ok(EXIT_FINDINGS);
     }
+    match &expected {
+        Some(x) if !x.beside => println!(
+            "verified: all {} files match the manifest, and the zip is the one whose hash you were given ({origin})",
+            v.checked
+        ),
+        _ => {
+            println!("verified: all {} files match the manifest ({origin})", v.checked);
+            if expected.is_none() {
+                println!(
+                    "  note: no hash of the zip was checked, so this shows that nothing was corrupted, not that nothing was altered: whoever changes a file can rewrite the manifest too. {}",
+                    if is_dir {
+                        "To know the bundle is the one the organisation produced, check the zip they sent with --sha256 and the hash they sent apart from it."
+                    } else {
+                        "To know the zip is the one the organisation produced, pass the hash they sent apart from it with --sha256."
+                    }
+                );
+            }
+        }
+    }
+    Ok(EXIT_OK)
 }
