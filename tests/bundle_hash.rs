@@ -54,7 +54,7 @@ fn has_sha256sum() -> bool {
         .is_ok_and(|o| o.status.success())
 }
 
-/// Rewrites `zip` in place as someone covering their tracks would: `docs/POL-001.html`
+/// Rewrites `zip` in place as someone covering their tracks would: its first document page
 /// changed, and its size and SHA-256 in manifest.json changed to match. Every other entry is
 /// copied as it was, in the same order.
 fn forge(zip: &Path) {
@@ -71,9 +71,10 @@ fn forge(zip: &Path) {
     let forged = b"<html><body><p>Risk appetite: unlimited.</p></body></html>".to_vec();
     let page = entries
         .iter_mut()
-        .find(|(n, _)| n.ends_with("/docs/POL-001.html"))
-        .expect("the bundle has docs/POL-001.html");
+        .find(|(n, _)| n.contains("/docs/") && n.ends_with(".html"))
+        .expect("the bundle has a document page");
     page.1 = forged.clone();
+    let rel = page.0.split_once('/').unwrap().1.to_string();
     let manifest = entries
         .iter_mut()
         .find(|(n, _)| n.ends_with("/manifest.json"))
@@ -83,8 +84,8 @@ fn forge(zip: &Path) {
         .as_array_mut()
         .unwrap()
         .iter_mut()
-        .find(|f| f["path"] == "docs/POL-001.html")
-        .expect("the manifest lists docs/POL-001.html");
+        .find(|f| f["path"] == rel.as_str())
+        .expect("the manifest lists the page");
     listed["sha256"] = serde_json::json!(sha256(&forged));
     listed["size"] = serde_json::json!(forged.len());
     manifest.1 = serde_json::to_vec_pretty(&m).unwrap();
@@ -335,4 +336,181 @@ fn a_file_that_is_not_our_sha256_is_never_replaced() {
     assert!(o.status.success(), "{}", stderr(&o));
     let hash = sha256(&std::fs::read(&zip).unwrap());
     assert_eq!(std::fs::read_to_string(&side).unwrap(), format!("{hash}  aims.zip\n"));
+}
+
+// ---- bundle --sign, verify --signer (ssh-keygen -Y) ----
+
+fn has_ssh_keygen() -> bool {
+    std::process::Command::new("ssh-keygen").arg("-?").output().is_ok()
+}
+
+fn ssh_keygen(dir: &Path, args: &[&str]) -> Output {
+    let o = std::process::Command::new("ssh-keygen")
+        .current_dir(dir)
+        .args(args)
+        .output()
+        .unwrap();
+    assert!(
+        o.status.success(),
+        "ssh-keygen {args:?}: {}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    o
+}
+
+fn signature(zip: &Path) -> PathBuf {
+    PathBuf::from(format!("{}.sig", zip.display()))
+}
+
+#[test]
+fn a_signed_bundle_verifies_for_its_signer_only() {
+    if !has_ssh_keygen() {
+        eprintln!("skipped: no ssh-keygen");
+        return;
+    }
+    let tmp = tempfile::tempdir().unwrap();
+    let keys = tmp.path().join("keys");
+    std::fs::create_dir(&keys).unwrap();
+    ssh_keygen(
+        &keys,
+        &["-q", "-t", "ed25519", "-N", "", "-C", "dana@example.org", "-f", "dana"],
+    );
+    let public = std::fs::read_to_string(keys.join("dana.pub")).unwrap();
+    let allowed = keys.join("allowed_signers");
+    std::fs::write(&allowed, format!("dana@example.org namespaces=\"aimsbook\" {public}")).unwrap();
+    let allowed_arg = allowed.to_str().unwrap();
+
+    let src = tmp.path().join("src");
+    copy_dir(&fixture("minimal"), &src);
+    let zip = tmp.path().join("aims.zip");
+    let key = keys.join("dana");
+    let o = run(&[
+        "bundle",
+        src.to_str().unwrap(),
+        "-o",
+        zip.to_str().unwrap(),
+        "--sign",
+        key.to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(stdout(&o).contains("aims.zip.sig"), "{}", stdout(&o));
+    let sig = std::fs::read_to_string(signature(&zip)).unwrap();
+    assert!(sig.starts_with("-----BEGIN SSH SIGNATURE-----"), "{sig}");
+
+    let o = verify(
+        &zip,
+        &["--signer", "dana@example.org", "--allowed-signers", allowed_arg],
+    );
+    assert_eq!(o.status.code(), Some(0), "{}{}", stdout(&o), stderr(&o));
+    assert!(stdout(&o).contains("signature ok"), "{}", stdout(&o));
+    assert!(stdout(&o).contains("signed by dana@example.org"), "{}", stdout(&o));
+
+    // Another identity: not its signature.
+    let o = verify(&zip, &["--signer", "eve@example.org", "--allowed-signers", allowed_arg]);
+    assert_eq!(o.status.code(), Some(1), "{}", stdout(&o));
+    assert!(stdout(&o).contains("BAD SIGNATURE"), "{}", stdout(&o));
+
+    // No .sig beside the zip: it cannot be checked.
+    std::fs::remove_file(signature(&zip)).unwrap();
+    let o = verify(
+        &zip,
+        &["--signer", "dana@example.org", "--allowed-signers", allowed_arg],
+    );
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert!(stderr(&o).contains("aims.zip.sig"), "{}", stderr(&o));
+
+    // The same key's signature of the same zip for another purpose (namespace) is not one.
+    let git_sig = std::process::Command::new("ssh-keygen")
+        .args(["-Y", "sign", "-n", "git", "-f"])
+        .arg(&key)
+        .stdin(std::fs::File::open(&zip).unwrap())
+        .output()
+        .unwrap();
+    assert!(git_sig.status.success(), "{}", String::from_utf8_lossy(&git_sig.stderr));
+    std::fs::write(signature(&zip), &git_sig.stdout).unwrap();
+    let o = verify(
+        &zip,
+        &["--signer", "dana@example.org", "--allowed-signers", allowed_arg],
+    );
+    assert_eq!(o.status.code(), Some(1), "namespace git: {}", stdout(&o));
+    std::fs::write(signature(&zip), &sig).unwrap();
+
+    // An altered zip with its manifest rewritten: the signature no longer holds.
+    std::fs::remove_file(sidecar(&zip)).unwrap();
+    forge(&zip);
+    let o = verify(
+        &zip,
+        &["--signer", "dana@example.org", "--allowed-signers", allowed_arg],
+    );
+    assert_eq!(o.status.code(), Some(1), "{}", stdout(&o));
+    assert!(stdout(&o).starts_with("BAD SIGNATURE"), "{}", stdout(&o));
+
+    // A folder has no signature of its own.
+    let dir = tmp.path().join("unpacked");
+    std::fs::create_dir(&dir).unwrap();
+    let o = verify(
+        &dir,
+        &["--signer", "dana@example.org", "--allowed-signers", allowed_arg],
+    );
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    // --signer goes with --allowed-signers.
+    let o = verify(&zip, &["--signer", "dana@example.org"]);
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+
+    // A file named like the signature that is not one is never replaced.
+    std::fs::write(signature(&zip), "notes").unwrap();
+    let o = run(&[
+        "bundle",
+        src.to_str().unwrap(),
+        "-o",
+        zip.to_str().unwrap(),
+        "--sign",
+        key.to_str().unwrap(),
+    ]);
+    refused(&o, "not an SSH signature");
+    assert_eq!(std::fs::read_to_string(signature(&zip)).unwrap(), "notes");
+}
+
+#[test]
+fn without_ssh_keygen_signing_and_checking_are_clear_errors() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (src, zip, _) = minimal_bundle(tmp.path());
+    let empty = tmp.path().join("empty-path");
+    std::fs::create_dir(&empty).unwrap();
+    let key = tmp.path().join("key");
+    std::fs::write(&key, "not used").unwrap();
+    let allowed = tmp.path().join("allowed");
+    std::fs::write(&allowed, "").unwrap();
+    std::fs::write(
+        signature(&zip),
+        "-----BEGIN SSH SIGNATURE-----\n-----END SSH SIGNATURE-----\n",
+    )
+    .unwrap();
+    let zip_before = std::fs::read(&zip).unwrap();
+
+    let o = bin()
+        .env("PATH", &empty)
+        .args(["bundle", src.to_str().unwrap(), "-o", zip.to_str().unwrap(), "--sign"])
+        .arg(&key)
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert!(stderr(&o).contains("ssh-keygen was not found"), "{}", stderr(&o));
+    assert_eq!(std::fs::read(&zip).unwrap(), zip_before, "nothing written");
+
+    let o = bin()
+        .env("PATH", &empty)
+        .args([
+            "verify",
+            zip.to_str().unwrap(),
+            "--signer",
+            "dana@example.org",
+            "--allowed-signers",
+        ])
+        .arg(&allowed)
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert!(stderr(&o).contains("ssh-keygen was not found"), "{}", stderr(&o));
+    assert!(stdout(&o).is_empty(), "nothing reported before: {}", stdout(&o));
 }

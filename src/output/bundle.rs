@@ -254,7 +254,31 @@ pub fn check_sidecar(zip: &Path, source_root: &Path) -> anyhow::Result<()> {
         // No file name (or not UTF-8): writing the zip itself fails with the reason.
         return Ok(());
     };
-    let meta = match std::fs::symlink_metadata(&path) {
+    check_beside(
+        &path,
+        "the zip's SHA-256",
+        &format!("the SHA-256 line aimsbook writes for {name} (`<hash>  {name}`)"),
+        source_root,
+        |bytes| {
+            std::str::from_utf8(bytes).is_ok_and(|text| match parse_sha256sums(text).as_deref() {
+                Ok([c]) => c.name == name && text == sha256sum_line(&c.sha256, name),
+                _ => false,
+            })
+        },
+    )
+}
+
+/// Checks a file aimsbook writes beside the zip (`what`, at `path`): nothing is there, or an
+/// empty file, or a regular file, at most 64 KiB, outside the source repository, that `ours`
+/// accepts (`ours_is` says what that is, for the refusal).
+fn check_beside(
+    path: &Path,
+    what: &str,
+    ours_is: &str,
+    source_root: &Path,
+    ours: impl Fn(&[u8]) -> bool,
+) -> anyhow::Result<()> {
+    let meta = match std::fs::symlink_metadata(path) {
         Ok(m) => m,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(()),
         Err(e) => return Err(e).with_context(|| format!("looking at {}", path.display())),
@@ -262,11 +286,11 @@ pub fn check_sidecar(zip: &Path, source_root: &Path) -> anyhow::Result<()> {
     let shown = path.display();
     let help = "help: move it away, or write the bundle elsewhere with -o";
     if meta.file_type().is_symlink() {
-        bail!("refusing to write the zip's SHA-256 to {shown}: it is a symbolic link, which would be replaced rather than followed\n  {help}");
+        bail!("refusing to write {what} to {shown}: it is a symbolic link, which would be replaced rather than followed\n  {help}");
     }
     if !meta.is_file() {
         bail!(
-            "refusing to write the zip's SHA-256 to {shown}: it is {}\n  {help}",
+            "refusing to write {what} to {shown}: it is {}\n  {help}",
             if meta.is_dir() {
                 "a folder"
             } else {
@@ -284,20 +308,146 @@ pub fn check_sidecar(zip: &Path, source_root: &Path) -> anyhow::Result<()> {
     if meta.len() == 0 {
         return Ok(());
     }
-    let ours = meta.len() <= MAX_SIDECAR_BYTES
-        && std::fs::read(&path)
-            .ok()
-            .and_then(|b| String::from_utf8(b).ok())
-            .is_some_and(|text| match parse_sha256sums(&text).as_deref() {
-                Ok([c]) => c.name == name && text == sha256sum_line(&c.sha256, name),
-                _ => false,
-            });
-    if !ours {
-        bail!(
-            "refusing to replace {shown}: it is not the SHA-256 line aimsbook writes for {name} (`<hash>  {name}`), and aimsbook only replaces files it wrote\n  {help}"
-        );
+    let is_ours = meta.len() <= MAX_SIDECAR_BYTES && std::fs::read(path).is_ok_and(|b| ours(&b));
+    if !is_ours {
+        bail!("refusing to replace {shown}: it is not {ours_is}, and aimsbook only replaces files it wrote\n  {help}");
     }
     Ok(())
+}
+
+// ---- SSH signatures (`bundle --sign`, `verify --signer`), made and checked by ssh-keygen ----
+
+/// What is appended to a bundle's file name for its SSH signature (`FILE.zip.sig`).
+pub const SIGNATURE_SUFFIX: &str = ".sig";
+/// The namespace of a bundle's signature (`ssh-keygen -Y … -n aimsbook`): a signature the same
+/// key made for something else (a git commit, a file) is never taken for one of a bundle.
+pub const SIGNATURE_NAMESPACE: &str = "aimsbook";
+
+/// `FILE.zip.sig` beside `FILE.zip`; `None` for a path without a file name.
+pub fn signature_path(zip: &Path) -> Option<PathBuf> {
+    let mut name = zip.file_name()?.to_os_string();
+    name.push(SIGNATURE_SUFFIX);
+    Some(zip.with_file_name(name))
+}
+
+/// An armoured SSH signature, as `ssh-keygen -Y sign` writes it.
+fn is_ssh_signature(bytes: &[u8]) -> bool {
+    std::str::from_utf8(bytes).is_ok_and(|t| {
+        let t = t.trim_end();
+        t.starts_with("-----BEGIN SSH SIGNATURE-----\n") && t.ends_with("\n-----END SSH SIGNATURE-----")
+    })
+}
+
+/// Checks that the signature of a bundle may be written beside `zip`: nothing is there, an
+/// empty file, or an SSH signature (an earlier `--sign`); as [`check_sidecar`] otherwise.
+pub fn check_signature(zip: &Path, source_root: &Path) -> anyhow::Result<()> {
+    let Some(path) = signature_path(zip) else {
+        return Ok(());
+    };
+    check_beside(
+        &path,
+        "the zip's signature",
+        "an SSH signature",
+        source_root,
+        is_ssh_signature,
+    )
+}
+
+fn ssh_keygen_error(e: std::io::Error) -> anyhow::Error {
+    if e.kind() == std::io::ErrorKind::NotFound {
+        anyhow::anyhow!(
+            "ssh-keygen was not found: signing a bundle and checking its signature run OpenSSH's ssh-keygen (8.2 or later)\n  help: install OpenSSH (the openssh-client package on Debian and Ubuntu) or put ssh-keygen on the PATH; --sha256 needs nothing else"
+        )
+    } else {
+        anyhow::Error::new(e).context("running ssh-keygen")
+    }
+}
+
+/// Fails, saying so, when ssh-keygen cannot be run (checked before the work of `--sign`).
+pub fn require_ssh_keygen() -> anyhow::Result<()> {
+    std::process::Command::new("ssh-keygen")
+        .arg("-?")
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .status()
+        .map(|_| ())
+        .map_err(ssh_keygen_error)
+}
+
+/// Signs what `data` holds: `ssh-keygen -Y sign -n aimsbook -f KEY`, the data on its standard
+/// input; returns the armoured signature. A key with a passphrase asks for it on the terminal
+/// (or comes from ssh-agent when KEY is the public key).
+pub fn ssh_sign(key: &Path, data: std::fs::File) -> anyhow::Result<Vec<u8>> {
+    let out = std::process::Command::new("ssh-keygen")
+        .args(["-Y", "sign", "-n", SIGNATURE_NAMESPACE, "-f"])
+        .arg(key)
+        .stdin(data)
+        .output()
+        .map_err(ssh_keygen_error)?;
+    if !out.status.success() || !is_ssh_signature(&out.stdout) {
+        bail!(
+            "ssh-keygen could not sign with {}: {}",
+            key.display(),
+            String::from_utf8_lossy(&out.stderr).trim()
+        );
+    }
+    Ok(out.stdout)
+}
+
+/// Fails, saying why, when a signature cannot be checked at all: the signature or the allowed
+/// signers file is not a readable file, or ssh-keygen cannot be run.
+pub fn ssh_verify_ready(signature: &Path, allowed_signers: &Path) -> anyhow::Result<()> {
+    for (p, what) in [
+        (signature, "the signature"),
+        (allowed_signers, "the allowed signers file"),
+    ] {
+        let m = std::fs::metadata(p).with_context(|| format!("reading {what} {}", p.display()))?;
+        if !m.is_file() {
+            bail!("{what} {} is not a regular file", p.display());
+        }
+    }
+    require_ssh_keygen()
+}
+
+/// What `ssh-keygen -Y verify` said of a signature.
+#[derive(Debug)]
+pub struct SignatureCheck {
+    pub good: bool,
+    /// Its message ("Good \"aimsbook\" signature for … with ED25519 key SHA256:…", or why not).
+    pub message: String,
+}
+
+/// Checks `signature` of what `data` holds against `allowed_signers` for `identity`, in the
+/// aimsbook namespace. The signature and the allowed-signers file must be readable (an error
+/// otherwise); any answer of ssh-keygen but "good" is a bad signature.
+pub fn ssh_verify(
+    data: std::fs::File,
+    signature: &Path,
+    identity: &str,
+    allowed_signers: &Path,
+) -> anyhow::Result<SignatureCheck> {
+    ssh_verify_ready(signature, allowed_signers)?;
+    let out = std::process::Command::new("ssh-keygen")
+        .args(["-Y", "verify", "-n", SIGNATURE_NAMESPACE, "-f"])
+        .arg(allowed_signers)
+        .arg("-I")
+        .arg(identity)
+        .arg("-s")
+        .arg(signature)
+        .stdin(data)
+        .output()
+        .map_err(ssh_keygen_error)?;
+    let message = [out.stdout, out.stderr]
+        .iter()
+        .map(|b| String::from_utf8_lossy(b).trim().to_string())
+        .filter(|m| !m.is_empty())
+        .collect::<Vec<_>>()
+        .join("; ");
+    Ok(SignatureCheck {
+        good: out.status.success(),
+        message,
+    })
 }
 
 /// A file to pack: on disk (the rendered portal, streamed) or made in memory (the manifest).
@@ -411,13 +561,16 @@ pub fn check_destination(dest: &Path, source_root: &Path) -> anyhow::Result<()> 
 /// The SHA-256 of the zip as written goes beside it into `FILE.zip.sha256` (one `sha256sum`
 /// line), written the same way; both temporary files are complete, and `dest` and the
 /// `.sha256` are checked again (see [`check_destination`], [`check_sidecar`]), before either
-/// is renamed into place: the zip first, then its hash. Returns the hash (lower-case hex).
+/// is renamed into place: the zip first, then its hash. With `sign`, the finished zip is
+/// signed with that key ([`ssh_sign`]) into `FILE.zip.sig` the same way, before anything is
+/// renamed, so a signing that fails changes nothing. Returns the hash (lower-case hex).
 pub fn write_zip(
     dest: &Path,
     top: &str,
     files: &BTreeMap<String, Entry>,
     date: time::Date,
     source_root: &Path,
+    sign: Option<&Path>,
 ) -> anyhow::Result<String> {
     let mut tmp = TempFile::beside(dest)?;
     let shown = tmp.path().display().to_string();
@@ -451,8 +604,24 @@ pub fn write_zip(
     side.file()
         .write_all(sha256sum_line(&sha256, name).as_bytes())
         .with_context(|| format!("writing {}", side.path().display()))?;
+    let signed = match sign {
+        Some(key) => {
+            let sig_path = signature_path(dest).context("the bundle needs a file name")?;
+            let data = std::fs::File::open(tmp.path()).with_context(|| format!("reading {shown}"))?;
+            let signature = ssh_sign(key, data)?;
+            let mut sig = TempFile::beside(&sig_path)?;
+            sig.file()
+                .write_all(&signature)
+                .with_context(|| format!("writing {}", sig.path().display()))?;
+            Some((sig, sig_path))
+        }
+        None => None,
+    };
     check_destination(dest, source_root)?;
     check_sidecar(dest, source_root)?;
+    if signed.is_some() {
+        check_signature(dest, source_root)?;
+    }
     tmp.persist(dest)?;
     side.persist(&side_path).with_context(|| {
         format!(
@@ -461,6 +630,15 @@ pub fn write_zip(
             side_path.display()
         )
     })?;
+    if let Some((sig, sig_path)) = signed {
+        sig.persist(&sig_path).with_context(|| {
+            format!(
+                "{} was written but not its signature; an older {}, if there is one, signs the previous zip",
+                dest.display(),
+                sig_path.display()
+            )
+        })?;
+    }
     Ok(sha256)
 }
 
@@ -781,7 +959,7 @@ mod tests {
         let dest = tmp.path().join("aims.zip");
         let mut files = BTreeMap::new();
         files.insert("gone.html".to_string(), Entry::OnDisk(tmp.path().join("gone.html")));
-        assert!(write_zip(&dest, "aims", &files, date, &src).is_err());
+        assert!(write_zip(&dest, "aims", &files, date, &src, None).is_err());
         let names = || std::fs::read_dir(tmp.path()).unwrap().count();
         assert_eq!(names(), 1, "only src: no zip, no temporary file");
 
@@ -789,7 +967,7 @@ mod tests {
         std::fs::write(&dest, "not a zip").unwrap();
         let mut files = BTreeMap::new();
         files.insert("index.html".to_string(), Entry::InMemory(b"<p>hi</p>".to_vec()));
-        let e = write_zip(&dest, "aims", &files, date, &src).unwrap_err();
+        let e = write_zip(&dest, "aims", &files, date, &src, None).unwrap_err();
         assert!(format!("{e:#}").contains("not a zip archive"), "{e:#}");
         assert_eq!(std::fs::read_to_string(&dest).unwrap(), "not a zip");
         assert_eq!(names(), 2);
