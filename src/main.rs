@@ -138,7 +138,18 @@ DNS rebinding."
 network), its search index, the CSV and JSON exports, and manifest.json listing every file with its
 size and SHA-256, the build date and the source commit. Documents classified `confidential` are
 left out (and listed in the manifest) unless --include-confidential is given. With a pinned
-build_date the same input gives a byte-identical zip."
+build_date the same input gives a byte-identical zip.
+
+The SHA-256 of the zip is printed and written beside it as FILE.zip.sha256 (the format of
+sha256sum). Send that hash to the auditor apart from the zip: with it, `aimsbook verify FILE.zip
+--sha256 HEX` proves the zip is the one you produced; the manifest inside the zip cannot, since
+it travels with what it describes. An existing FILE.zip.sha256 is replaced only if aimsbook
+wrote it.
+
+With --sign KEYFILE the zip is also signed with that SSH key (ssh-keygen -Y sign -n aimsbook;
+ssh-keygen must be installed) into FILE.zip.sig, which the auditor checks with `aimsbook verify
+FILE.zip --signer IDENTITY --allowed-signers FILE`: a signature proves the origin to anyone who
+holds your public key, without a hash sent for each bundle."
     )]
     Bundle {
         /// The AIMS repository
@@ -150,11 +161,42 @@ build_date the same input gives a byte-identical zip."
         /// Include documents classified `confidential`
         #[arg(long)]
         include_confidential: bool,
+        /// Also sign the zip with this SSH key into FILE.zip.sig (ssh-keygen -Y sign -n aimsbook)
+        #[arg(long, value_name = "KEYFILE")]
+        sign: Option<PathBuf>,
     },
-    /// Check a bundle (zip or unpacked folder) against its manifest: any file changed, missing or added
+    /// Check a bundle (zip or unpacked folder) against its manifest, and a zip against the hash you were sent
+    #[command(
+        long_about = "Check a bundle against its manifest: every file's SHA-256 is recomputed and any file \
+changed, missing or added is reported.
+
+The manifest travels inside the zip: on its own, this proves that nothing was corrupted, not that
+nothing was altered, since whoever edits a file can rewrite the manifest too. To know the zip is
+the one the organisation produced, check it against the SHA-256 that `aimsbook bundle` printed,
+received apart from the zip (e-mail, a ticket, the audit portal): --sha256 HEX. Without
+--sha256, a FILE.zip.sha256 beside the zip (which `bundle` writes) is read and checked; it proves
+no more than where it came from. With --signer IDENTITY --allowed-signers FILE, the signature
+FILE.zip.sig that `bundle --sign` wrote is checked with ssh-keygen -Y verify (namespace aimsbook):
+it must be by IDENTITY with a key that FILE lists for it. The zip's hash is checked first, then
+its signature, then the manifest.
+
+Exit codes: 0 verified; 1 the zip is not the one the hash names, its signature is not good, or a
+file changed, is missing or was added; 2 bad usage (a malformed hash, --sha256 or --signer with a
+folder), ssh-keygen missing, or the bundle, its .sha256 or .sig, or the allowed signers file
+cannot be read."
+    )]
     Verify {
         /// The bundle: FILE.zip or the folder it was unpacked to
         bundle: PathBuf,
+        /// The SHA-256 of the zip as the organisation sent it (64 hex digits); checked first
+        #[arg(long, value_name = "HEX", value_parser = cmd::bundle::parse_sha256_arg)]
+        sha256: Option<String>,
+        /// Check FILE.zip.sig: the identity (e.g. an e-mail address) that must have signed the zip
+        #[arg(long, value_name = "IDENTITY", requires = "allowed_signers")]
+        signer: Option<String>,
+        /// The allowed signers file (ssh-keygen's format) holding that identity's public key
+        #[arg(long, value_name = "FILE", requires = "signer")]
+        allowed_signers: Option<PathBuf>,
     },
     /// Validate the source without writing anything
     #[command(long_about = "Validate the source without writing anything.\n\n\
@@ -190,8 +232,24 @@ fn main() -> ExitCode {
             src,
             output,
             include_confidential,
-        } => cmd::bundle::run(src, output.as_deref(), *include_confidential),
-        Command::Verify { bundle } => cmd::bundle::verify(bundle),
+            sign,
+        } => cmd::bundle::run(src, output.as_deref(), *include_confidential, sign.as_deref()),
+        Command::Verify {
+            bundle,
+            sha256,
+            signer,
+            allowed_signers,
+        } => cmd::bundle::verify(
+            bundle,
+            sha256.as_deref(),
+            signer
+                .as_deref()
+                .zip(allowed_signers.as_deref())
+                .map(|(identity, allowed_signers)| cmd::bundle::Signer {
+                    identity,
+                    allowed_signers,
+                }),
+        ),
         Command::Serve {
             src,
             port,

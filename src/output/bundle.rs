@@ -5,7 +5,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::io::{Read, Write};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use anyhow::{bail, Context};
 use serde::{Deserialize, Serialize};
@@ -97,6 +97,357 @@ pub fn hash_file(path: &Path) -> anyhow::Result<(u64, String)> {
     let f = std::fs::File::open(path).with_context(|| format!("reading {}", path.display()))?;
     let h = hash_stream(f, u64::MAX).with_context(|| format!("reading {}", path.display()))?;
     Ok((h.size, h.sha256))
+}
+
+/// What is appended to a bundle's file name for the file beside it holding the zip's SHA-256
+/// (`FILE.zip.sha256`, in the format of `sha256sum`).
+pub const SIDECAR_SUFFIX: &str = ".sha256";
+/// The largest `.sha256` file read (one line is about 70 bytes plus the name).
+const MAX_SIDECAR_BYTES: u64 = 64 * 1024;
+
+/// `FILE.zip.sha256` beside `FILE.zip`; `None` for a path without a file name.
+pub fn sidecar_path(zip: &Path) -> Option<PathBuf> {
+    let mut name = zip.file_name()?.to_os_string();
+    name.push(SIDECAR_SUFFIX);
+    Some(zip.with_file_name(name))
+}
+
+/// The line `sha256sum` prints for a file `name` with this hash: `<hex>  <name>\n`. A name
+/// holding a backslash, a newline or a carriage return is escaped as GNU `sha256sum` does (the
+/// line then starts with a backslash).
+pub fn sha256sum_line(hex: &str, name: &str) -> String {
+    if name.contains(['\\', '\n', '\r']) {
+        let escaped = name.replace('\\', "\\\\").replace('\n', "\\n").replace('\r', "\\r");
+        format!("\\{hex}  {escaped}\n")
+    } else {
+        format!("{hex}  {name}\n")
+    }
+}
+
+/// One line of a `sha256sum` file: a hash (in lower case) and the name it is for.
+#[derive(Debug, PartialEq, Eq)]
+pub struct Checksum {
+    pub sha256: String,
+    pub name: String,
+}
+
+/// 64 hexadecimal digits, in either case.
+pub fn is_sha256_hex(s: &str) -> bool {
+    s.len() == 64 && s.bytes().all(|b| b.is_ascii_hexdigit())
+}
+
+/// Reads the lines of a `sha256sum` file (`<hex>  <name>` or `<hex> *<name>`, escaped names,
+/// hex in either case, `\n` or `\r\n`); an error names the first line that is not one.
+pub fn parse_sha256sums(text: &str) -> anyhow::Result<Vec<Checksum>> {
+    let mut out = Vec::new();
+    for (i, line) in text.split('\n').enumerate() {
+        // An escaped name holds no carriage return of its own.
+        let line = line.strip_suffix('\r').unwrap_or(line);
+        if line.is_empty() {
+            continue;
+        }
+        let (escaped, rest) = match line.strip_prefix('\\') {
+            Some(r) => (true, r),
+            None => (false, line),
+        };
+        let parsed = rest.split_at_checked(64).and_then(|(hex, tail)| {
+            let name = tail.strip_prefix("  ").or_else(|| tail.strip_prefix(" *"))?;
+            (is_sha256_hex(hex) && !name.is_empty()).then_some((hex, name))
+        });
+        let Some((hex, name)) = parsed else {
+            bail!("line {} is not `<SHA-256 in 64 hex digits>  <file name>`", i + 1);
+        };
+        let name = if escaped {
+            let mut out = String::new();
+            let mut chars = name.chars();
+            while let Some(c) = chars.next() {
+                if c != '\\' {
+                    out.push(c);
+                    continue;
+                }
+                match chars.next() {
+                    Some('\\') => out.push('\\'),
+                    Some('n') => out.push('\n'),
+                    Some('r') => out.push('\r'),
+                    _ => bail!("line {} has an unknown escape in its file name", i + 1),
+                }
+            }
+            out
+        } else {
+            name.to_string()
+        };
+        out.push(Checksum {
+            sha256: hex.to_ascii_lowercase(),
+            name,
+        });
+    }
+    Ok(out)
+}
+
+/// The hash a `FILE.zip.sha256` beside a zip gives for it.
+#[derive(Debug)]
+pub struct Sidecar {
+    pub path: PathBuf,
+    pub sha256: String,
+    /// The file name the line is for, when it is not the zip's own (the zip was renamed).
+    pub other_name: Option<String>,
+}
+
+/// Reads `FILE.zip.sha256` beside `zip`, if there is one: the line for the zip's file name, or
+/// the only line there is (a zip renamed after it was written).
+pub fn read_sidecar(zip: &Path) -> anyhow::Result<Option<Sidecar>> {
+    let Some(path) = sidecar_path(zip) else {
+        return Ok(None);
+    };
+    let shown = path.display();
+    match std::fs::metadata(&path) {
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+        Err(e) => return Err(e).with_context(|| format!("looking at {shown}")),
+        Ok(m) if !m.is_file() => bail!("{shown} is not a regular file"),
+        Ok(m) if m.len() > MAX_SIDECAR_BYTES => bail!("{shown} is too large to be a .sha256 file"),
+        Ok(_) => {}
+    }
+    let mut bytes = Vec::new();
+    std::fs::File::open(&path)
+        .and_then(|f| f.take(MAX_SIDECAR_BYTES + 1).read_to_end(&mut bytes))
+        .with_context(|| format!("reading {shown}"))?;
+    if bytes.len() as u64 > MAX_SIDECAR_BYTES {
+        bail!("{shown} is too large to be a .sha256 file");
+    }
+    let text = std::str::from_utf8(&bytes).with_context(|| format!("{shown} is not text"))?;
+    let lines = parse_sha256sums(text).with_context(|| format!("{shown} is not a sha256sum file"))?;
+    let name = zip
+        .file_name()
+        .map(|n| n.to_string_lossy().to_string())
+        .unwrap_or_default();
+    let found = match lines.iter().position(|c| c.name == name) {
+        Some(i) => Some(i),
+        None if lines.len() == 1 => Some(0),
+        None => None,
+    };
+    let Some(i) = found else {
+        bail!(
+            "{shown} has no hash for {name} ({})",
+            if lines.is_empty() {
+                "it is empty".to_string()
+            } else {
+                format!(
+                    "it lists {}",
+                    lines.iter().map(|c| c.name.as_str()).collect::<Vec<_>>().join(", ")
+                )
+            }
+        );
+    };
+    let c = lines.into_iter().nth(i).expect("found above");
+    Ok(Some(Sidecar {
+        path,
+        other_name: (c.name != name).then_some(c.name),
+        sha256: c.sha256,
+    }))
+}
+
+/// Checks that the `.sha256` of a bundle may be written beside `zip`: nothing is there, or
+/// an empty file, or exactly the one line aimsbook writes for this zip's name (any hash).
+/// Never a link, a folder, any other file, nor a file of the source repository.
+pub fn check_sidecar(zip: &Path, source_root: &Path) -> anyhow::Result<()> {
+    let (Some(path), Some(name)) = (sidecar_path(zip), zip.file_name().and_then(|n| n.to_str())) else {
+        // No file name (or not UTF-8): writing the zip itself fails with the reason.
+        return Ok(());
+    };
+    check_beside(
+        &path,
+        "the zip's SHA-256",
+        &format!("the SHA-256 line aimsbook writes for {name} (`<hash>  {name}`)"),
+        source_root,
+        |bytes| {
+            std::str::from_utf8(bytes).is_ok_and(|text| match parse_sha256sums(text).as_deref() {
+                Ok([c]) => c.name == name && text == sha256sum_line(&c.sha256, name),
+                _ => false,
+            })
+        },
+    )
+}
+
+/// Checks a file aimsbook writes beside the zip (`what`, at `path`): nothing is there, or an
+/// empty file, or a regular file, at most 64 KiB, outside the source repository, that `ours`
+/// accepts (`ours_is` says what that is, for the refusal).
+fn check_beside(
+    path: &Path,
+    what: &str,
+    ours_is: &str,
+    source_root: &Path,
+    ours: impl Fn(&[u8]) -> bool,
+) -> anyhow::Result<()> {
+    let meta = match std::fs::symlink_metadata(path) {
+        Ok(m) => m,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(()),
+        Err(e) => return Err(e).with_context(|| format!("looking at {}", path.display())),
+    };
+    let shown = path.display();
+    let help = "help: move it away, or write the bundle elsewhere with -o";
+    if meta.file_type().is_symlink() {
+        bail!("refusing to write {what} to {shown}: it is a symbolic link, which would be replaced rather than followed\n  {help}");
+    }
+    if !meta.is_file() {
+        bail!(
+            "refusing to write {what} to {shown}: it is {}\n  {help}",
+            if meta.is_dir() {
+                "a folder"
+            } else {
+                "not a regular file"
+            }
+        );
+    }
+    let src = source_root.canonicalize().unwrap_or_else(|_| source_root.to_path_buf());
+    if path.canonicalize().is_ok_and(|d| d.starts_with(&src)) {
+        bail!(
+            "refusing to replace {shown}: it is a file of the source repository {}, which a bundle never overwrites\n  help: write the bundle outside the repository, e.g. -o ../aims.zip",
+            src.display()
+        );
+    }
+    if meta.len() == 0 {
+        return Ok(());
+    }
+    let is_ours = meta.len() <= MAX_SIDECAR_BYTES && std::fs::read(path).is_ok_and(|b| ours(&b));
+    if !is_ours {
+        bail!("refusing to replace {shown}: it is not {ours_is}, and aimsbook only replaces files it wrote\n  {help}");
+    }
+    Ok(())
+}
+
+// ---- SSH signatures (`bundle --sign`, `verify --signer`), made and checked by ssh-keygen ----
+
+/// What is appended to a bundle's file name for its SSH signature (`FILE.zip.sig`).
+pub const SIGNATURE_SUFFIX: &str = ".sig";
+/// The namespace of a bundle's signature (`ssh-keygen -Y … -n aimsbook`): a signature the same
+/// key made for something else (a git commit, a file) is never taken for one of a bundle.
+pub const SIGNATURE_NAMESPACE: &str = "aimsbook";
+
+/// `FILE.zip.sig` beside `FILE.zip`; `None` for a path without a file name.
+pub fn signature_path(zip: &Path) -> Option<PathBuf> {
+    let mut name = zip.file_name()?.to_os_string();
+    name.push(SIGNATURE_SUFFIX);
+    Some(zip.with_file_name(name))
+}
+
+/// An armoured SSH signature, as `ssh-keygen -Y sign` writes it.
+fn is_ssh_signature(bytes: &[u8]) -> bool {
+    std::str::from_utf8(bytes).is_ok_and(|t| {
+        let t = t.trim_end();
+        t.starts_with("-----BEGIN SSH SIGNATURE-----\n") && t.ends_with("\n-----END SSH SIGNATURE-----")
+    })
+}
+
+/// Checks that the signature of a bundle may be written beside `zip`: nothing is there, an
+/// empty file, or an SSH signature (an earlier `--sign`); as [`check_sidecar`] otherwise.
+pub fn check_signature(zip: &Path, source_root: &Path) -> anyhow::Result<()> {
+    let Some(path) = signature_path(zip) else {
+        return Ok(());
+    };
+    check_beside(
+        &path,
+        "the zip's signature",
+        "an SSH signature",
+        source_root,
+        is_ssh_signature,
+    )
+}
+
+fn ssh_keygen_error(e: std::io::Error) -> anyhow::Error {
+    if e.kind() == std::io::ErrorKind::NotFound {
+        anyhow::anyhow!(
+            "ssh-keygen was not found: signing a bundle and checking its signature run OpenSSH's ssh-keygen (8.2 or later)\n  help: install OpenSSH (the openssh-client package on Debian and Ubuntu) or put ssh-keygen on the PATH; --sha256 needs nothing else"
+        )
+    } else {
+        anyhow::Error::new(e).context("running ssh-keygen")
+    }
+}
+
+/// Fails, saying so, when ssh-keygen cannot be run (checked before the work of `--sign`).
+pub fn require_ssh_keygen() -> anyhow::Result<()> {
+    std::process::Command::new("ssh-keygen")
+        .arg("-?")
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .status()
+        .map(|_| ())
+        .map_err(ssh_keygen_error)
+}
+
+/// Signs what `data` holds: `ssh-keygen -Y sign -n aimsbook -f KEY`, the data on its standard
+/// input; returns the armoured signature. A key with a passphrase asks for it on the terminal
+/// (or comes from ssh-agent when KEY is the public key).
+pub fn ssh_sign(key: &Path, data: std::fs::File) -> anyhow::Result<Vec<u8>> {
+    let out = std::process::Command::new("ssh-keygen")
+        .args(["-Y", "sign", "-n", SIGNATURE_NAMESPACE, "-f"])
+        .arg(key)
+        .stdin(data)
+        .output()
+        .map_err(ssh_keygen_error)?;
+    if !out.status.success() || !is_ssh_signature(&out.stdout) {
+        bail!(
+            "ssh-keygen could not sign with {}: {}",
+            key.display(),
+            String::from_utf8_lossy(&out.stderr).trim()
+        );
+    }
+    Ok(out.stdout)
+}
+
+/// Fails, saying why, when a signature cannot be checked at all: the signature or the allowed
+/// signers file is not a readable file, or ssh-keygen cannot be run.
+pub fn ssh_verify_ready(signature: &Path, allowed_signers: &Path) -> anyhow::Result<()> {
+    for (p, what) in [
+        (signature, "the signature"),
+        (allowed_signers, "the allowed signers file"),
+    ] {
+        let m = std::fs::metadata(p).with_context(|| format!("reading {what} {}", p.display()))?;
+        if !m.is_file() {
+            bail!("{what} {} is not a regular file", p.display());
+        }
+    }
+    require_ssh_keygen()
+}
+
+/// What `ssh-keygen -Y verify` said of a signature.
+#[derive(Debug)]
+pub struct SignatureCheck {
+    pub good: bool,
+    /// Its message ("Good \"aimsbook\" signature for … with ED25519 key SHA256:…", or why not).
+    pub message: String,
+}
+
+/// Checks `signature` of what `data` holds against `allowed_signers` for `identity`, in the
+/// aimsbook namespace. The signature and the allowed-signers file must be readable (an error
+/// otherwise); any answer of ssh-keygen but "good" is a bad signature.
+pub fn ssh_verify(
+    data: std::fs::File,
+    signature: &Path,
+    identity: &str,
+    allowed_signers: &Path,
+) -> anyhow::Result<SignatureCheck> {
+    ssh_verify_ready(signature, allowed_signers)?;
+    let out = std::process::Command::new("ssh-keygen")
+        .args(["-Y", "verify", "-n", SIGNATURE_NAMESPACE, "-f"])
+        .arg(allowed_signers)
+        .arg("-I")
+        .arg(identity)
+        .arg("-s")
+        .arg(signature)
+        .stdin(data)
+        .output()
+        .map_err(ssh_keygen_error)?;
+    let message = [out.stdout, out.stderr]
+        .iter()
+        .map(|b| String::from_utf8_lossy(b).trim().to_string())
+        .filter(|m| !m.is_empty())
+        .collect::<Vec<_>>()
+        .join("; ");
+    Ok(SignatureCheck {
+        good: out.status.success(),
+        message,
+    })
 }
 
 /// A file to pack: on disk (the rendered portal, streamed) or made in memory (the manifest).
@@ -207,14 +558,20 @@ pub fn check_destination(dest: &Path, source_root: &Path) -> anyhow::Result<()> 
 /// entries, one fixed timestamp, fixed permissions. Files on disk are streamed, not held in
 /// memory. Written to a unique temporary file beside `dest` (removed on any error or panic)
 /// and renamed into place, so concurrent runs each write a whole zip and the last one wins.
-/// `dest` is checked again (see [`check_destination`]) just before the rename.
+/// The SHA-256 of the zip as written goes beside it into `FILE.zip.sha256` (one `sha256sum`
+/// line), written the same way; both temporary files are complete, and `dest` and the
+/// `.sha256` are checked again (see [`check_destination`], [`check_sidecar`]), before either
+/// is renamed into place: the zip first, then its hash. With `sign`, the finished zip is
+/// signed with that key ([`ssh_sign`]) into `FILE.zip.sig` the same way, before anything is
+/// renamed, so a signing that fails changes nothing. Returns the hash (lower-case hex).
 pub fn write_zip(
     dest: &Path,
     top: &str,
     files: &BTreeMap<String, Entry>,
     date: time::Date,
     source_root: &Path,
-) -> anyhow::Result<()> {
+    sign: Option<&Path>,
+) -> anyhow::Result<String> {
     let mut tmp = TempFile::beside(dest)?;
     let shown = tmp.path().display().to_string();
     {
@@ -238,8 +595,51 @@ pub fn write_zip(
         }
         zip.finish()?.flush().with_context(|| format!("writing {shown}"))?;
     }
+    // The hash of the bytes as they are on disk, read back from the file that becomes `dest`.
+    let (_, sha256) = hash_file(tmp.path())?;
+    let (Some(side_path), Some(name)) = (sidecar_path(dest), dest.file_name().and_then(|n| n.to_str())) else {
+        bail!("{} needs a file name in UTF-8", dest.display());
+    };
+    let mut side = TempFile::beside(&side_path)?;
+    side.file()
+        .write_all(sha256sum_line(&sha256, name).as_bytes())
+        .with_context(|| format!("writing {}", side.path().display()))?;
+    let signed = match sign {
+        Some(key) => {
+            let sig_path = signature_path(dest).context("the bundle needs a file name")?;
+            let data = std::fs::File::open(tmp.path()).with_context(|| format!("reading {shown}"))?;
+            let signature = ssh_sign(key, data)?;
+            let mut sig = TempFile::beside(&sig_path)?;
+            sig.file()
+                .write_all(&signature)
+                .with_context(|| format!("writing {}", sig.path().display()))?;
+            Some((sig, sig_path))
+        }
+        None => None,
+    };
     check_destination(dest, source_root)?;
-    tmp.persist(dest)
+    check_sidecar(dest, source_root)?;
+    if signed.is_some() {
+        check_signature(dest, source_root)?;
+    }
+    tmp.persist(dest)?;
+    side.persist(&side_path).with_context(|| {
+        format!(
+            "{} was written but not its SHA-256 ({sha256}); an older {}, if there is one, names the previous zip",
+            dest.display(),
+            side_path.display()
+        )
+    })?;
+    if let Some((sig, sig_path)) = signed {
+        sig.persist(&sig_path).with_context(|| {
+            format!(
+                "{} was written but not its signature; an older {}, if there is one, signs the previous zip",
+                dest.display(),
+                sig_path.display()
+            )
+        })?;
+    }
+    Ok(sha256)
 }
 
 /// What `verify` found.
@@ -380,6 +780,12 @@ pub fn verify(path: &Path) -> anyhow::Result<Verification> {
 
 fn verify_zip(path: &Path) -> anyhow::Result<Verification> {
     let file = std::fs::File::open(path).with_context(|| format!("opening {}", path.display()))?;
+    verify_zip_file(file, path)
+}
+
+/// [`verify`] for a zip already open at `path`, read from where the file is positioned: the
+/// bytes whose SHA-256 was just checked, even if something else is put at `path` meanwhile.
+pub fn verify_zip_file(file: std::fs::File, path: &Path) -> anyhow::Result<Verification> {
     let mut zip = zip::ZipArchive::new(std::io::BufReader::new(file)).with_context(|| {
         format!(
             "{} is not a zip archive (pass the .zip that `aimsbook bundle` wrote, or the folder it was unpacked to)",
@@ -553,7 +959,7 @@ mod tests {
         let dest = tmp.path().join("aims.zip");
         let mut files = BTreeMap::new();
         files.insert("gone.html".to_string(), Entry::OnDisk(tmp.path().join("gone.html")));
-        assert!(write_zip(&dest, "aims", &files, date, &src).is_err());
+        assert!(write_zip(&dest, "aims", &files, date, &src, None).is_err());
         let names = || std::fs::read_dir(tmp.path()).unwrap().count();
         assert_eq!(names(), 1, "only src: no zip, no temporary file");
 
@@ -561,9 +967,47 @@ mod tests {
         std::fs::write(&dest, "not a zip").unwrap();
         let mut files = BTreeMap::new();
         files.insert("index.html".to_string(), Entry::InMemory(b"<p>hi</p>".to_vec()));
-        let e = write_zip(&dest, "aims", &files, date, &src).unwrap_err();
+        let e = write_zip(&dest, "aims", &files, date, &src, None).unwrap_err();
         assert!(format!("{e:#}").contains("not a zip archive"), "{e:#}");
         assert_eq!(std::fs::read_to_string(&dest).unwrap(), "not a zip");
         assert_eq!(names(), 2);
+    }
+
+    #[test]
+    fn sha256sum_lines_round_trip_with_gnu_escapes() {
+        let hex = "ab".repeat(32);
+        assert_eq!(sha256sum_line(&hex, "aims.zip"), format!("{hex}  aims.zip\n"));
+        // As GNU sha256sum writes a name with a backslash, a newline or a carriage return.
+        assert_eq!(
+            sha256sum_line(&hex, "a\\b\nc\rd.zip"),
+            format!("\\{hex}  a\\\\b\\nc\\rd.zip\n")
+        );
+        for name in ["aims.zip", "my aims (1).zip", "a\\b\nc\rd.zip", " *lead.zip"] {
+            let parsed = parse_sha256sums(&sha256sum_line(&hex, name)).unwrap();
+            assert_eq!(
+                parsed,
+                [Checksum {
+                    sha256: hex.clone(),
+                    name: name.to_string()
+                }]
+            );
+        }
+        // Read leniently: capitals, binary mode, CRLF, blank lines.
+        let upper = hex.to_uppercase();
+        let parsed = parse_sha256sums(&format!("{upper} *x.zip\r\n\n{hex}  y.zip")).unwrap();
+        assert_eq!(parsed.len(), 2);
+        assert_eq!(
+            (parsed[0].sha256.as_str(), parsed[0].name.as_str()),
+            (hex.as_str(), "x.zip")
+        );
+        for bad in [
+            "nonsense",
+            &format!("{hex} x.zip"),
+            &format!("{hex}  "),
+            &hex[1..],
+            &format!("\\{hex}  a\\q"),
+        ] {
+            assert!(parse_sha256sums(bad).is_err(), "{bad:?}");
+        }
     }
 }
