@@ -29,7 +29,7 @@ pub fn publish(compiled: &Compiled, out: &Path, opts: &RenderOptions) -> anyhow:
 
 pub fn run(src: &Path, out: Option<&Path>) -> anyhow::Result<i32> {
     let started = Instant::now();
-    let mut compiled = pipeline::compile(src, out, true)?;
+    let compiled = pipeline::compile(src, out, true)?;
     print_for_build(&compiled.diagnostics, &compiled.texts_for(&compiled.diagnostics));
     let out_dir = output_dir(&compiled, out);
     // A portal moved aside by a build killed mid-swap is put back even when this build fails.
@@ -46,9 +46,7 @@ pub fn run(src: &Path, out: Option<&Path>) -> anyhow::Result<i32> {
         );
         return Ok(EXIT_FINDINGS);
     }
-    let mut t = crate::timing::Phases::start();
-    compiled.provenance = crate::source::git::read(&compiled.root, Some(&compiled.aims.config.output));
-    t.done("git provenance");
+    // Git provenance was read with the source (one `git log`, beside the parsing).
     let stats = publish(
         &compiled,
         &out_dir,
@@ -70,6 +68,9 @@ pub fn run(src: &Path, out: Option<&Path>) -> anyhow::Result<i32> {
         out_dir.display(),
         started.elapsed().as_secs_f64()
     );
+    if compiled.provenance.as_ref().is_some_and(|p| p.shallow) {
+        eprintln!("note: {}", crate::source::git::SHALLOW_NOTE);
+    }
     // The process ends here: freeing thousands of documents one by one only costs time.
     std::mem::forget(compiled);
     Ok(EXIT_OK)
