@@ -26,7 +26,7 @@ pub fn write_portal(
         if !overview {
             return Ok(());
         }
-        for table in exports::tables(&compiled.aims) {
+        for table in exports::tables(&compiled.aims, compiled.provenance.as_ref()) {
             writer.write(&format!("exports/{}.csv", table.name), &table.to_csv())?;
             writer.write(&format!("exports/{}.json", table.name), &table.to_json())?;
         }
