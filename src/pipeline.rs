@@ -26,7 +26,7 @@ pub struct Compiled {
     pub theme_files: Vec<(String, PathBuf)>,
     pub texts: SourceTexts,
     pub diagnostics: Vec<Diagnostic>,
-    /// Where the source came from (git), when known; set by the commands that publish.
+    /// Where the source came from (git), when known.
     pub provenance: Option<crate::source::git::Provenance>,
     /// What changed since a revision (`build --since`), for the Changes page and exports.
     pub changes: Option<crate::model::changes::ChangeReport>,
@@ -77,6 +77,9 @@ pub struct Workspace {
     pub framework_files: Vec<(String, Arc<str>)>,
     /// Set by `at_revision` when no source file differs from the workspace it started from.
     pub same_as_parent: bool,
+    /// Git provenance and history, when the source is in a git repository (read once, beside
+    /// the parsing); AIMS090 is checked against it.
+    pub provenance: Option<crate::source::git::Provenance>,
 }
 
 fn read_unit(file: &SourceFile, config: &Config, with_html: bool) -> FileUnit {
@@ -140,17 +143,25 @@ impl Workspace {
         let loaded = source::load(src, output)?;
         t.done("walk");
         let config = loaded.config;
-        let files: BTreeMap<String, FileUnit> = loaded
-            .sources
-            .par_iter()
-            .map(|f| (f.rel.clone(), read_unit(f, &config, with_html)))
-            .collect();
-        t.done("read, parse, markdown");
+        // One `git log` for the whole history, run while the files are parsed.
+        let (files, (provenance, git_diagnostics)) = std::thread::scope(|s| {
+            let git = s.spawn(|| crate::source::git::load(&loaded.root, Some(&config.output)));
+            let files: BTreeMap<String, FileUnit> = loaded
+                .sources
+                .par_iter()
+                .map(|f| (f.rel.clone(), read_unit(f, &config, with_html)))
+                .collect();
+            (files, git.join().unwrap_or_default())
+        });
+        t.done("read, parse, markdown (git history beside)");
+        let mut repo_diagnostics = loaded.diagnostics;
+        repo_diagnostics.extend(git_diagnostics);
         Ok(Workspace {
             root: loaded.root,
             output: output.map(Path::to_path_buf),
             with_html,
-            repo_diagnostics: loaded.diagnostics,
+            repo_diagnostics,
+            provenance,
             config_text: loaded.texts.get(crate::config::CONFIG_FILE).cloned(),
             files,
             sources: loaded.sources.into_iter().map(|f| (f.rel.clone(), f)).collect(),
@@ -252,6 +263,8 @@ impl Workspace {
             theme_files: self.theme_files.clone(),
             framework_files: self.framework_files.clone(),
             same_as_parent: false,
+            // History facts (AIMS090, page histories) belong to the current state only.
+            provenance: None,
         };
         let mut read: Vec<String> = Vec::new();
         if settings_changed {
@@ -408,6 +421,9 @@ impl Workspace {
         diagnostics.extend(graph_diags);
         t.done("resolve graph");
         diagnostics.extend(crate::check::run(&aims));
+        if let Some(p) = &self.provenance {
+            diagnostics.extend(crate::check::approvals_hold(&aims, p));
+        }
         // A theme template that does not compile fails the build: `check` says so first.
         if let Err(e) = crate::render::theme::validate(&self.theme_files) {
             let file = e
@@ -430,7 +446,7 @@ impl Workspace {
             theme_files: self.theme_files.clone(),
             texts,
             diagnostics,
-            provenance: None,
+            provenance: self.provenance.clone(),
             changes: None,
         };
         (compiled, withheld)

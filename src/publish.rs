@@ -27,7 +27,10 @@ pub fn write_portal(
             return Ok(());
         }
         let changes = compiled.changes.as_ref().map(exports::changes_table);
-        for table in exports::tables(&compiled.aims).into_iter().chain(changes) {
+        for table in exports::tables(&compiled.aims, compiled.provenance.as_ref())
+            .into_iter()
+            .chain(changes)
+        {
             writer.write(&format!("exports/{}.csv", table.name), &table.to_csv())?;
             writer.write(&format!("exports/{}.json", table.name), &table.to_json())?;
         }

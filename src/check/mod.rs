@@ -5,7 +5,8 @@
 use crate::diagnostic::Diagnostic;
 use crate::model::assess::{ClauseState, ControlState};
 use crate::model::kinds::{SoaStatus, Status};
-use crate::model::{Aims, ReviewState};
+use crate::model::{Aims, Document, ReviewState};
+use crate::source::git::{Drift, Provenance};
 
 type Rule = fn(&Aims, &mut Vec<Diagnostic>);
 
@@ -28,6 +29,43 @@ pub fn run(aims: &Aims) -> Vec<Diagnostic> {
         rule(aims, &mut out);
     }
     out
+}
+
+/// AIMS090, the one rule that reads git history (the pipeline runs it when the source is a git
+/// repository): an approved document whose file changed after `approved_on` (by committer date,
+/// or by uncommitted edits) without `approved_on` or `version` changing with it. The approved
+/// text is then no longer the published text. Register rows are left out: a register holds many
+/// approvals, and one row's change says nothing of the others.
+pub fn approvals_hold(aims: &Aims, source: &Provenance) -> Vec<Diagnostic> {
+    let approved: Vec<(&Document, time::Date)> = aims
+        .docs
+        .iter()
+        .filter(|d| d.status == Some(Status::Approved) && !d.is_register_entity())
+        .filter_map(|d| Some((d.as_ref(), d.approved_on?)))
+        .collect();
+    let files: Vec<(&str, time::Date)> = approved.iter().map(|(d, on)| (d.file.as_str(), *on)).collect();
+    let help = "the approved text is no longer the published text: have the change approved and record it (`approved_on`, and `version` for a new version), or revert it";
+    approved
+        .iter()
+        .zip(source.approval_drift(&files, aims.today))
+        .filter_map(|((d, on), drift)| {
+            let message = match drift? {
+                Drift::Committed { commit, committed } => format!(
+                    "{} was approved on {on}, but its file changed on {committed} (commit {commit}) without a new `approved_on` or `version`",
+                    d.id
+                ),
+                Drift::Uncommitted => format!(
+                    "{} was approved on {on}, but its file has uncommitted changes that leave `approved_on` and `version` as they were",
+                    d.id
+                ),
+            };
+            Some(
+                Diagnostic::warning("AIMS090", d.file.clone(), message)
+                    .at_line(d.line())
+                    .help(help),
+            )
+        })
+        .collect()
 }
 
 fn soa_rules(aims: &Aims, out: &mut Vec<Diagnostic>) {

@@ -52,9 +52,7 @@ pub fn run(src: &Path, out: Option<&Path>, since: Option<&str>) -> anyhow::Resul
         );
         return Ok(EXIT_FINDINGS);
     }
-    let mut t = crate::timing::Phases::start();
-    compiled.provenance = crate::source::git::read(&compiled.root, Some(&compiled.aims.config.output));
-    t.done("git provenance");
+    // Git provenance was read with the source (one `git log`, beside the parsing).
     let stats = publish(
         &compiled,
         &out_dir,
@@ -76,6 +74,9 @@ pub fn run(src: &Path, out: Option<&Path>, since: Option<&str>) -> anyhow::Resul
         out_dir.display(),
         started.elapsed().as_secs_f64()
     );
+    if compiled.provenance.as_ref().is_some_and(|p| p.shallow) {
+        eprintln!("note: {}", crate::source::git::SHALLOW_NOTE);
+    }
     // The process ends here: freeing thousands of documents one by one only costs time.
     std::mem::forget(compiled);
     Ok(EXIT_OK)

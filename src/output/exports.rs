@@ -2,6 +2,7 @@
 //! spreadsheets detect the encoding, one header row, RFC 4180 quoting) and as JSON.
 
 use crate::model::{Aims, ReviewState};
+use crate::source::git::Provenance;
 
 /// A table to export: column names and rows of text cells.
 pub struct Table {
@@ -100,10 +101,44 @@ fn applicable(a: Option<bool>, listed: bool) -> &'static str {
     }
 }
 
+/// The git history of every published source file: one row per (file, commit), newest first,
+/// the last ten per file. A Markdown file holds one document, named in `id`; a register's rows
+/// share their file's history (`id` empty: join on `source`, as `documents` gives it). Without
+/// git the table has its header only. Withheld documents are not in `aims`, so neither is
+/// their files' history.
+fn history(aims: &Aims, source: Option<&Provenance>) -> Table {
+    let mut files: std::collections::BTreeMap<&str, &str> = std::collections::BTreeMap::new();
+    for d in &aims.docs {
+        let id = if d.is_register_entity() { "" } else { d.id.as_str() };
+        files.entry(d.file.as_str()).or_insert(id);
+    }
+    let mut rows = Vec::new();
+    if let Some(p) = source {
+        for (file, id) in files {
+            for c in p.history.of(file) {
+                rows.push(vec![
+                    file.to_string(),
+                    id.to_string(),
+                    c.date.clone(),
+                    c.committed.clone(),
+                    c.author.clone(),
+                    c.commit.clone(),
+                    c.subject.clone(),
+                ]);
+            }
+        }
+    }
+    Table {
+        name: "history".into(),
+        columns: vec!["source", "id", "date", "committed", "author", "commit", "subject"],
+        rows,
+    }
+}
+
 /// Every export, read from the assessment: the same facts the portal and `check` state.
 /// Retired documents are left out of every column that counts (they stay in `documents`,
-/// with their status).
-pub fn tables(aims: &Aims) -> Vec<Table> {
+/// with their status). `source` (git) gives the `history` table its rows.
+pub fn tables(aims: &Aims, source: Option<&Provenance>) -> Vec<Table> {
     let facts = &aims.facts;
     let iso = &aims.catalog.iso.controls;
     let soa = Table {
@@ -359,7 +394,15 @@ pub fn tables(aims: &Aims) -> Vec<Table> {
             })
             .collect(),
     };
-    let mut out = vec![soa, control_matrix, clauses, documents, systems, risks];
+    let mut out = vec![
+        soa,
+        control_matrix,
+        clauses,
+        documents,
+        systems,
+        risks,
+        history(aims, source),
+    ];
     for (f, fw) in aims.catalog.frameworks.iter().enumerate() {
         out.push(Table {
             name: fw.prefix.clone(),

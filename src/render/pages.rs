@@ -338,6 +338,11 @@ struct DocView {
     source: String,
     /// From git history: when the source file last changed, by whom, in which commit.
     last_change: Option<crate::source::git::FileChange>,
+    /// From git history: the source file's last changes, newest first (a register's rows share
+    /// their file's).
+    history: Vec<crate::source::git::Commit>,
+    /// The history stops at a shallow clone's fetched commits.
+    history_shallow: bool,
 }
 
 fn date(d: Option<time::Date>) -> Option<String> {
@@ -609,6 +614,11 @@ pub fn document(s: &Shared, i: usize) -> impl Serialize {
             summary: d.summary.clone(),
             tags: d.tags.clone(),
             last_change: s.provenance.and_then(|p| p.files.get(&d.file)).cloned(),
+            history: s
+                .provenance
+                .map(|p| p.history.of(&d.file).cloned().collect())
+                .unwrap_or_default(),
+            history_shallow: s.provenance.is_some_and(|p| p.shallow),
             source: match d.row_line {
                 Some(l) => format!("{} (row at line {l})", d.file),
                 None => d.file.clone(),
