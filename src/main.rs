@@ -66,7 +66,7 @@ with file, line and column; warnings are printed and the portal is published.")]
         #[arg(short, long, value_name = "OUT")]
         output: Option<PathBuf>,
         /// Add a Changes page (and exports/changes.csv, .json): what changed since this git
-        /// revision (a tag, a commit, or a date such as main@{2025-11-01})
+        /// revision (a tag, a commit, or a date such as 2025-11-01: the last commit before the end of that day)
         #[arg(long, value_name = "REV")]
         since: Option<String>,
     },
@@ -84,7 +84,7 @@ is with the working tree as it is now.
 
 Examples:
   aimsbook changes --since audit-2025
-  aimsbook changes --since main@{2025-11-01} --format markdown > changes.md
+  aimsbook changes --since 2025-11-01 --format markdown > changes.md
   aimsbook changes --since v1 --until v2 --format json
 
 Exit codes: 0 the report was written; 2 not a git repository, an unknown revision, or I/O."
@@ -93,7 +93,8 @@ Exit codes: 0 the report was written; 2 not a git repository, an unknown revisio
         /// The AIMS repository
         #[arg(default_value = ".")]
         src: PathBuf,
-        /// The earlier revision: a tag, a commit, a branch, or a date such as main@{2025-11-01}
+        /// The earlier revision: a tag, a commit, a branch, or a date (2025-11-01: the last commit
+        /// before the end of that day)
         #[arg(long, value_name = "REV")]
         since: String,
         /// The later revision [default: the working tree]

@@ -62,10 +62,19 @@ pub fn resolve(root: &Path, rev: &str) -> anyhow::Result<Revision> {
     )
     .ok()
     .map(|s| s.trim().to_string())
-    .filter(|s| !s.is_empty());
+    .filter(|s| !s.is_empty())
+    // A plain date (2025-11-01): the last commit made before the end of that day on the
+    // current branch. Git's own `main@{2025-11-01}` reads the reflog, which a clone lacks.
+    .or_else(|| {
+        crate::model::fields::parse_date(rev)?;
+        output(root, &["rev-list", "-1", &format!("--before={rev} 23:59:59"), "HEAD"])
+            .ok()
+            .map(|s| s.trim().to_string())
+            .filter(|s| !s.is_empty())
+    });
     let Some(commit) = commit else {
         bail!(
-            "`{rev}` is not a revision of this repository\n  help: give a tag (audit-2025), a commit, or a date such as main@{{2025-11-01}}; `git log --oneline` lists commits"
+            "`{rev}` is not a revision of this repository\n  help: give a tag (audit-2025), a commit, or a date (2025-11-01: the last commit before the end of that day); `git log --oneline` lists commits"
         );
     };
     let prefix = output(root, &["rev-parse", "--show-prefix"])?.trim().to_string();
