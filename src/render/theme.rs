@@ -65,6 +65,7 @@ pub const TEMPLATES: &[(&str, &str)] = &[
 pub const STATIC: &[(&str, &str)] = &[
     ("style.css", include_str!("../../themes/default/static/style.css")),
     ("aimsbook.js", include_str!("../../themes/default/static/aimsbook.js")),
+    ("favicon.svg", include_str!("../../themes/default/static/favicon.svg")),
 ];
 
 /// A template of the theme that does not compile: which override, where, and why.
