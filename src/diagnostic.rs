@@ -101,6 +101,42 @@ pub fn sort(diags: &mut [Diagnostic]) {
     });
 }
 
+/// The stage of the pipeline a code belongs to, earliest first: reading and parsing files
+/// (0), typing their fields (1), ids (2), references (3), then the rules over the whole model
+/// (4). A later stage's findings are often consequences of an earlier one's.
+pub fn stage(code: &str) -> u8 {
+    let n: u16 = code.strip_prefix("AIMS").and_then(|n| n.parse().ok()).unwrap_or(999);
+    match n {
+        1..=6 | 39 | 60 | 61 | 70 => 0,
+        10..=17 => 1,
+        20..=22 => 2,
+        30..=38 => 3,
+        _ => 4,
+    }
+}
+
+/// Sorts diagnostics root cause first: by `stage`, then as `sort` does (file, position, code).
+/// For the lists a person reads top down (the overlay, the terminal of `serve`).
+pub fn sort_by_stage(diags: &mut [Diagnostic]) {
+    diags.sort_by(|a, b| {
+        (stage(a.code), &a.file, a.line, a.column, a.code, &a.message).cmp(&(
+            stage(b.code),
+            &b.file,
+            b.line,
+            b.column,
+            b.code,
+            &b.message,
+        ))
+    });
+}
+
+/// The source line a diagnostic points at, as the terminal shows it (no line ending).
+pub fn line_text<'a>(d: &Diagnostic, sources: &'a SourceTexts) -> Option<&'a str> {
+    let l = d.line?;
+    let text = sources.get(&d.file)?;
+    text.lines().nth(l.checked_sub(1)?).map(|t| t.trim_end_matches('\r'))
+}
+
 pub fn count(diags: &[Diagnostic]) -> (usize, usize) {
     let errors = diags.iter().filter(|d| d.is_error()).count();
     (errors, diags.len() - errors)
@@ -181,10 +217,7 @@ pub fn render_human(d: &Diagnostic, sources: &SourceTexts, colour: bool) -> Stri
         printable(&d.message),
         p.reset
     );
-    let line_text = d
-        .line
-        .and_then(|l| sources.get(&d.file).and_then(|text| text.lines().nth(l - 1)))
-        .map(|t| t.trim_end_matches('\r'));
+    let line_text = line_text(d, sources);
     let gutter = d.line.map(|l| l.to_string().len()).unwrap_or(1);
     let pad = " ".repeat(gutter);
     if d.file.is_empty() {
@@ -297,6 +330,20 @@ mod tests {
         assert_eq!(v["warnings"], 1);
         assert_eq!(v["diagnostics"][0]["severity"], "warning");
         assert!(v["diagnostics"][0]["line"].is_null());
+    }
+
+    #[test]
+    fn root_causes_sort_first() {
+        let mut d = vec![
+            Diagnostic::error("AIMS030", "a.md", "unresolved reference").at(3, 1),
+            Diagnostic::error("AIMS059", "a.md", "prohibited").at(1, 1),
+            Diagnostic::error("AIMS036", "b.md", "names").at(2, 1),
+            Diagnostic::error("AIMS005", "z.md", "YAML syntax error").at(4, 1),
+            Diagnostic::error("AIMS014", "c.md", "bad value").at(5, 1),
+        ];
+        sort_by_stage(&mut d);
+        let codes: Vec<_> = d.iter().map(|d| d.code).collect();
+        assert_eq!(codes, ["AIMS005", "AIMS014", "AIMS030", "AIMS036", "AIMS059"]);
     }
 
     #[test]

@@ -383,6 +383,13 @@ impl Workspace {
             if let Some(t) = &unit.text {
                 texts.insert(rel.clone(), t.clone());
             }
+            // A document that did not load but whose `id:` line reads: references to it are
+            // left to its own error (no cascade of "unresolved reference").
+            if unit.docs.is_empty() && matches!(source::classify(rel), source::FileKind::Document) {
+                if let Some(id) = unit.text.as_deref().and_then(source::frontmatter::scan_id) {
+                    withheld.broken.entry(id).or_insert_with(|| rel.clone());
+                }
+            }
             for (d, b) in unit.docs.iter().zip(&unit.bodies) {
                 if withhold(d) {
                     withheld.ids.insert(d.id.clone());

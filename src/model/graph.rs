@@ -222,6 +222,8 @@ fn resolve_references(docs: &[Arc<Document>], resolver: &Resolver, diags: &mut V
                 Target::Asset(p) => {
                     links.used_assets.insert(p.clone());
                 }
+                // The broken document's own error is the cause; nothing to add here.
+                Target::Unresolved(Unresolved::Broken { .. }) => {}
                 Target::Unresolved(u) => diags.push(unresolved_diag(d, r, u, resolver)),
                 Target::Clause(_) | Target::Control(_) | Target::FrameworkControl(..) | Target::Withheld => {}
             }
@@ -275,7 +277,7 @@ fn resolve_references(docs: &[Arc<Document>], resolver: &Resolver, diags: &mut V
         ] {
             let mut v = Vec::new();
             for m in list {
-                if resolver.withheld.ids.contains(&m.text) {
+                if resolver.withheld.ids.contains(&m.text) || resolver.withheld.broken.contains_key(&m.text) {
                     continue;
                 }
                 match resolver.by_id.get(m.text.as_str()) {
@@ -814,6 +816,12 @@ fn unresolved_diag(d: &Document, r: &super::refs::BodyRef, u: &Unresolved, resol
             format!("link to `{p}`, which is not an AIMS document (no frontmatter)"),
             "give that file frontmatter, or link to a document".into(),
         ),
+        // Not reported (see `resolve_references`); said plainly should it ever be.
+        Unresolved::Broken { id, file } => (
+            "AIMS030",
+            format!("reference to `{}`, which did not load", shorten(id)),
+            format!("fix the error reported in {file}"),
+        ),
     };
     Diagnostic::error(code, d.file.clone(), msg)
         .at(r.line, r.column)
@@ -824,6 +832,90 @@ fn unresolved_diag(d: &Document, r: &super::refs::BodyRef, u: &Unresolved, resol
 #[cfg(test)]
 mod tests {
     use super::id_shape_problem;
+    use super::*;
+
+    /// Resolves `files` (rel, text) the way a build does, with `broken` documents left out.
+    fn build(files: &[(&str, &str)], broken: &[(&str, &str)]) -> Vec<Diagnostic> {
+        let config = Config::default();
+        let mut docs = Vec::new();
+        let mut md_files = BTreeSet::new();
+        for (rel, text) in files {
+            md_files.insert(rel.to_string());
+            let (records, _, _) = crate::source::document_from_text(rel, text.to_string());
+            for r in &records {
+                let (doc, _) = super::super::document::from_record(r, config.risk.scale);
+                let mut d = doc.expect("a document");
+                let body = crate::source::markdown::compile(r.body(), r.body_line, Some(&d.title), false);
+                d.body_refs = body.refs;
+                for r in &mut d.body_refs {
+                    if let RefKind::Path { path, joined, .. } = &mut r.kind {
+                        *joined = super::super::refs::join_relative(&d.file, path);
+                    }
+                }
+                d.anchors = body.anchors;
+                docs.push(Arc::new(d));
+            }
+        }
+        let mut withheld = Withheld::default();
+        for (id, file) in broken {
+            md_files.insert(file.to_string());
+            withheld.broken.insert(id.to_string(), file.to_string());
+        }
+        let (catalog, _) = Catalog::builtin().with_frameworks(&config, &[]);
+        let today = crate::model::fields::parse_date("2026-06-30").unwrap();
+        Aims::build(config, catalog, today, docs, &BTreeSet::new(), &md_files, &withheld).1
+    }
+
+    #[test]
+    fn references_to_a_broken_document_do_not_cascade() {
+        let referrer = "---\nid: PRC-1\ntitle: P\ntype: procedure\nrelated: [POL-001]\n---\n\
+                        See [[POL-001]], [[POL-001#scope]] and [the policy](pol.md).\n";
+        let other = "---\nid: POL-002\ntitle: Q\ntype: policy\n---\nBody.\n";
+        let files = [("prc.md", referrer), ("pol2.md", other)];
+        // Without the broken id: three errors, each with wrong advice.
+        let cascade = build(&files, &[]);
+        let codes: Vec<_> = cascade.iter().filter(|d| d.is_error()).map(|d| d.code).collect();
+        assert!(codes.contains(&"AIMS030") && codes.contains(&"AIMS036"), "{cascade:?}");
+        assert!(
+            cascade
+                .iter()
+                .any(|d| d.help.as_deref() == Some("did you mean `POL-002`?")),
+            "{cascade:?}"
+        );
+        // With it: nothing about POL-001 (its own YAML error is reported where it was read).
+        let quiet = build(&files, &[("POL-001", "pol.md")]);
+        assert!(
+            !quiet.iter().any(|d| d.is_error() || d.message.contains("POL-001")),
+            "{quiet:?}"
+        );
+    }
+
+    #[test]
+    fn a_broken_document_resolves_as_broken() {
+        let catalog = Catalog::builtin();
+        let mut withheld = Withheld::default();
+        withheld.broken.insert("POL-001".into(), "pol.md".into());
+        let (assets, md) = (BTreeSet::new(), BTreeSet::from(["pol.md".to_string()]));
+        let resolver = Resolver {
+            catalog: &catalog,
+            by_id: HashMap::new(),
+            by_lower_id: HashMap::new(),
+            by_path: HashMap::new(),
+            assets: &assets,
+            md_files: &md,
+            withheld: &withheld,
+        };
+        let broken = Target::Unresolved(Unresolved::Broken {
+            id: "POL-001".into(),
+            file: "pol.md".into(),
+        });
+        assert_eq!(resolver.resolve_name("POL-001#scope"), broken);
+        assert_eq!(resolver.resolve_path("pol.md", Some("pol.md"), None), broken);
+        assert_eq!(
+            resolver.resolve_name("POL-003"),
+            Target::Unresolved(Unresolved::UnknownId("POL-003".into()))
+        );
+    }
 
     #[test]
     fn ids_that_cannot_be_file_names_are_refused() {

@@ -34,6 +34,13 @@ pub enum Unresolved {
     MissingFile(String),
     /// The file exists but is not a document (e.g. a README without frontmatter).
     NotADocument(String),
+    /// A document whose frontmatter does not parse (or lacks a required key), named by the id
+    /// still readable in it, or by its file: its own error is the one to fix, so references to
+    /// it raise nothing of their own.
+    Broken {
+        id: String,
+        file: String,
+    },
 }
 
 /// The one map every reference resolves through.
@@ -47,11 +54,37 @@ pub struct Resolver<'a> {
     pub withheld: &'a Withheld,
 }
 
-/// Documents left out of an output on purpose, by id and by source file.
+/// Documents left out of an output on purpose, by id and by source file; and documents left
+/// out because they are broken (their id, read from the raw frontmatter, and their file).
 #[derive(Debug, Clone, Default)]
 pub struct Withheld {
     pub ids: std::collections::BTreeSet<String>,
     pub files: std::collections::BTreeSet<String>,
+    /// Id → file of documents that did not load (a YAML error, a missing title or type) but
+    /// whose `id:` line could still be read: references to them are not reported, so the
+    /// document's own error is the one shown, not a cascade of "unresolved reference" ones.
+    pub broken: std::collections::BTreeMap<String, String>,
+}
+
+impl Withheld {
+    /// The broken document `name` (an id) points at, if it is one.
+    pub fn broken_id(&self, name: &str) -> Option<Unresolved> {
+        self.broken.get(name).map(|file| Unresolved::Broken {
+            id: name.to_string(),
+            file: file.clone(),
+        })
+    }
+
+    /// The broken document at `file`, if it is one.
+    pub fn broken_file(&self, file: &str) -> Option<Unresolved> {
+        self.broken
+            .iter()
+            .find(|(_, f)| *f == file)
+            .map(|(id, f)| Unresolved::Broken {
+                id: id.clone(),
+                file: f.clone(),
+            })
+    }
 }
 
 impl<'a> Resolver<'a> {
@@ -67,6 +100,9 @@ impl<'a> Resolver<'a> {
         }
         if self.withheld.ids.contains(base) {
             return Target::Withheld;
+        }
+        if let Some(b) = self.withheld.broken_id(base) {
+            return Target::Unresolved(b);
         }
         if base.contains(':') || catalog::looks_like_control(base) {
             return match self.catalog.resolve_control(base) {
@@ -101,6 +137,9 @@ impl<'a> Resolver<'a> {
         }
         if self.withheld.files.contains(joined) {
             return Target::Withheld;
+        }
+        if let Some(b) = self.withheld.broken_file(joined) {
+            return Target::Unresolved(b);
         }
         if self.md_files.contains(joined) {
             return Target::Unresolved(Unresolved::NotADocument(joined.to_string()));

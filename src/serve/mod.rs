@@ -17,7 +17,7 @@ use anyhow::Context as _;
 use serde::Serialize;
 
 use crate::cmd::print_for_build;
-use crate::diagnostic::Diagnostic;
+use crate::diagnostic::{self, Diagnostic, SourceTexts};
 use crate::model::Document;
 use crate::pipeline::{Compiled, Workspace};
 use crate::render::{self, PageSet, RenderOptions};
@@ -39,12 +39,45 @@ pub const THEME_ERROR: &str = "AIMS071";
 /// in the terminal); the overlay says how many more there are.
 const MAX_EVENT_ERRORS: usize = 200;
 
+/// At most this many characters of a source line travel with an error (the terminal shows 200).
+const MAX_LINE_TEXT: usize = 300;
+
+/// An error as the overlay shows it: the diagnostic, the source line it points at and the
+/// width of the span to underline, as the terminal shows them.
+#[derive(Serialize)]
+struct Shown {
+    #[serde(flatten)]
+    diagnostic: Diagnostic,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    line_text: Option<String>,
+    span: usize,
+}
+
+impl Shown {
+    fn of(d: Diagnostic, texts: &SourceTexts) -> Shown {
+        // Control characters are blanked, as in the terminal (the browser shows the rest as text).
+        let line_text = diagnostic::line_text(&d, texts).map(|t| {
+            t.chars()
+                .take(MAX_LINE_TEXT)
+                .map(|c| if c.is_control() { ' ' } else { c })
+                .collect()
+        });
+        Shown {
+            span: d.span_len,
+            line_text,
+            diagnostic: d,
+        }
+    }
+}
+
 /// What the server threads share.
 pub struct State {
     /// The folder of the portal being served (replaced whole after each full render).
     out_dir: RwLock<PathBuf>,
-    errors: RwLock<Vec<Diagnostic>>,
+    errors: RwLock<Vec<Shown>>,
     build: AtomicU64,
+    /// Counts the failed rebuilds: the overlay, once dismissed, stays hidden until this moves.
+    result: AtomicU64,
     portal_built: AtomicBool,
     /// To the live-reload thread.
     events: Sender<http::Fanout>,
@@ -56,7 +89,8 @@ pub struct State {
 #[derive(Serialize)]
 struct EventData<'a> {
     build: String,
-    errors: &'a [Diagnostic],
+    result: u64,
+    errors: &'a [Shown],
     #[serde(skip_serializing_if = "is_zero")]
     more: usize,
 }
@@ -84,7 +118,9 @@ impl State {
     }
 
     pub fn errors_json(&self) -> String {
-        serde_json::to_string(&*self.errors.read().unwrap_or_else(|e| e.into_inner())).unwrap_or_else(|_| "[]".into())
+        let errors = self.errors.read().unwrap_or_else(|e| e.into_inner());
+        let diagnostics: Vec<&Diagnostic> = errors.iter().map(|s| &s.diagnostic).collect();
+        serde_json::to_string(&diagnostics).unwrap_or_else(|_| "[]".into())
     }
 
     fn event(&self, name: &str) -> String {
@@ -92,6 +128,7 @@ impl State {
         let shown = errors.len().min(MAX_EVENT_ERRORS);
         let data = serde_json::to_string(&EventData {
             build: self.build_id(),
+            result: self.result.load(Ordering::SeqCst),
             errors: &errors[..shown],
             more: errors.len() - shown,
         })
@@ -108,9 +145,13 @@ impl State {
         self.send_events(http::Fanout::Event(self.event(name)));
     }
 
-    /// Shows `errors` in the overlay of every open page (and to pages opened later).
-    fn fail(&self, errors: Vec<Diagnostic>) {
-        *self.errors.write().unwrap_or_else(|e| e.into_inner()) = errors;
+    /// Shows `errors` in the overlay of every open page (and to pages opened later), root
+    /// causes first, each with its source line from `texts`.
+    fn fail(&self, mut errors: Vec<Diagnostic>, texts: &SourceTexts) {
+        diagnostic::sort_by_stage(&mut errors);
+        let shown = errors.into_iter().map(|d| Shown::of(d, texts)).collect();
+        *self.errors.write().unwrap_or_else(|e| e.into_inner()) = shown;
+        self.result.fetch_add(1, Ordering::SeqCst);
         self.broadcast("errors");
     }
 }
@@ -305,6 +346,21 @@ fn render_failure(e: &anyhow::Error, compiled: &Compiled) -> Diagnostic {
     }
 }
 
+/// Prints a build's diagnostics, root causes first (a YAML error before the references it
+/// breaks), as the overlay lists them.
+fn print_root_causes_first(c: &Compiled) {
+    let mut diags = c.diagnostics.clone();
+    diagnostic::sort_by_stage(&mut diags);
+    print_for_build(&diags, &c.texts_for(&diags));
+}
+
+/// Shows a build's errors in the overlay.
+fn fail_with(state: &State, c: &Compiled) {
+    let errors: Vec<Diagnostic> = c.diagnostics.iter().filter(|d| d.is_error()).cloned().collect();
+    let texts = c.texts_for(&errors);
+    state.fail(errors, &texts);
+}
+
 /// Diagnostics in `next` that `before` did not have (a rebuild prints only those).
 fn new_diagnostics(before: &Compiled, next: &Compiled) -> Vec<Diagnostic> {
     let key = |d: &Diagnostic| (d.code, d.file.clone(), d.line, d.column, d.message.clone());
@@ -337,7 +393,7 @@ pub fn run(opts: ServeOptions) -> anyhow::Result<i32> {
     let provenance = crate::source::git::read(&ws.root, Some(&ws.config.output));
     let mut current = ws.compile();
     current.provenance = provenance.clone();
-    print_for_build(&current.diagnostics, &current.texts_for(&current.diagnostics));
+    print_root_causes_first(&current);
 
     let mut theme: Option<render::theme::Theme> = None;
     let (events, events_rx) = channel();
@@ -345,6 +401,7 @@ pub fn run(opts: ServeOptions) -> anyhow::Result<i32> {
         out_dir: RwLock::new(first_dir),
         errors: RwLock::new(Vec::new()),
         build: AtomicU64::new(1),
+        result: AtomicU64::new(0),
         portal_built: AtomicBool::new(false),
         events,
         live_clients: AtomicUsize::new(0),
@@ -359,7 +416,7 @@ pub fn run(opts: ServeOptions) -> anyhow::Result<i32> {
     });
     let first_failed = "the first build failed: fix the errors above; the browser shows them too";
     if current.has_errors() {
-        state.fail(current.diagnostics.iter().filter(|d| d.is_error()).cloned().collect());
+        fail_with(&state, &current);
         eprintln!("{first_failed}");
     } else {
         match render_into(&mut preview, &state, &current, &PageSet::All, &mut theme, true) {
@@ -369,8 +426,9 @@ pub fn run(opts: ServeOptions) -> anyhow::Result<i32> {
             }
             Err(e) => {
                 let d = render_failure(&e, &current);
-                print_for_build(std::slice::from_ref(&d), &current.texts_for(std::slice::from_ref(&d)));
-                state.fail(vec![d]);
+                let texts = current.texts_for(std::slice::from_ref(&d));
+                print_for_build(std::slice::from_ref(&d), &texts);
+                state.fail(vec![d], &texts);
                 eprintln!("{first_failed}");
             }
         }
@@ -456,8 +514,8 @@ pub fn run(opts: ServeOptions) -> anyhow::Result<i32> {
             n => format!("{}, … ({n} files)", changed[..2].join(", ")),
         };
         if next.has_errors() {
-            print_for_build(&next.diagnostics, &next.texts_for(&next.diagnostics));
-            state.fail(next.diagnostics.iter().filter(|d| d.is_error()).cloned().collect());
+            print_root_causes_first(&next);
+            fail_with(&state, &next);
             eprintln!("{label}: rebuild failed; still serving the last good version");
             continue;
         }
@@ -502,8 +560,9 @@ pub fn run(opts: ServeOptions) -> anyhow::Result<i32> {
             }
             Err(e) => {
                 let errors = vec![render_failure(&e, &next)];
-                print_for_build(&errors, &next.texts_for(&errors));
-                state.fail(errors);
+                let texts = next.texts_for(&errors);
+                print_for_build(&errors, &texts);
+                state.fail(errors, &texts);
                 eprintln!("{label}: rebuild failed; still serving the last good version");
             }
         }

@@ -53,6 +53,44 @@ pub fn split(text: &str) -> Result<Split, SplitError> {
     Err(SplitError::Unterminated)
 }
 
+/// The id a document's frontmatter declares, read by a plain line scan (a top-level
+/// `id: VALUE` line, the value bare or quoted), for a document whose frontmatter does not
+/// parse or lacks other required keys: references to it are then known to point at a broken
+/// document rather than at nothing. Scans from the opening `---` to the closing one (or to the
+/// end, when it is never closed). `None` when the text has no opening fence or no such line.
+pub fn scan_id(text: &str) -> Option<String> {
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+    let mut lines = text.lines();
+    if !is_fence(lines.next()?) {
+        return None;
+    }
+    for line in lines {
+        let trimmed = line.trim_end_matches(['\r', ' ', '\t']);
+        if trimmed == "---" || trimmed == "..." {
+            return None;
+        }
+        let Some(rest) = trimmed
+            .strip_prefix("id:")
+            .or_else(|| trimmed.strip_prefix("\"id\":"))
+            .or_else(|| trimmed.strip_prefix("'id':"))
+        else {
+            continue;
+        };
+        let value = rest.trim();
+        let value = match value.chars().next() {
+            Some(q @ ('"' | '\'')) => value[1..].split(q).next().unwrap_or(""),
+            // A trailing comment is not part of a bare value.
+            _ => value.split(" #").next().unwrap_or("").trim_end(),
+        }
+        .trim();
+        if value.is_empty() || value.contains(char::is_whitespace) {
+            return None;
+        }
+        return Some(value.to_string());
+    }
+    None
+}
+
 /// The top-level keys of frontmatter text, each with its block (its line up to the next
 /// top-level key), found in one pass so that locating many values does not rescan the text.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -201,6 +239,23 @@ mod tests {
     fn empty_frontmatter() {
         let s = split("---\n---\n").unwrap();
         assert!(s.frontmatter.is_empty());
+    }
+
+    #[test]
+    fn ids_are_scanned_from_broken_frontmatter() {
+        assert_eq!(
+            scan_id("---\nid: POL-1\ntitle: [unclosed\n---\nbody\n").as_deref(),
+            Some("POL-1")
+        );
+        assert_eq!(scan_id("---\ntitle: x\nid: \"POL-2\"\n---\n").as_deref(), Some("POL-2"));
+        assert_eq!(scan_id("---\r\nid: 'POL-3'\r\n---\r\n").as_deref(), Some("POL-3"));
+        assert_eq!(scan_id("---\nid: POL-4 # the policy\n").as_deref(), Some("POL-4"));
+        assert_eq!(scan_id("\u{feff}---\nid:POL-5\n---\n").as_deref(), Some("POL-5"));
+        // Nested, after the closing fence, empty, or no frontmatter at all: nothing.
+        assert_eq!(scan_id("---\nowner:\n  id: X\n---\n"), None);
+        assert_eq!(scan_id("---\ntitle: T\n---\nid: X\n"), None);
+        assert_eq!(scan_id("---\nid:\n---\n"), None);
+        assert_eq!(scan_id("id: X\n"), None);
     }
 
     #[test]
