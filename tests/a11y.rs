@@ -85,7 +85,10 @@ fn the_main_pages_have_no_serious_or_critical_accessibility_violations() {
         for width in [390, 1280] {
             let url = format!("file://{}", out.join(page).display());
             let found = violations(&axe, &url, width);
-            let counts: Vec<String> = found.iter().map(|(id, impact, n)| format!("{id}:{impact}:{n}")).collect();
+            let counts: Vec<String> = found
+                .iter()
+                .map(|(id, impact, n)| format!("{id}:{impact}:{n}"))
+                .collect();
             eprintln!("axe {page} @{width}px: {} violations {counts:?}", found.len());
             serious.extend(
                 found
@@ -95,5 +98,9 @@ fn the_main_pages_have_no_serious_or_critical_accessibility_violations() {
             );
         }
     }
-    assert!(serious.is_empty(), "serious or critical violations:\n{}", serious.join("\n"));
+    assert!(
+        serious.is_empty(),
+        "serious or critical violations:\n{}",
+        serious.join("\n")
+    );
 }
