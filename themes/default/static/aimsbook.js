@@ -16,25 +16,39 @@
     return a.localeCompare(b, undefined, { numeric: true, sensitivity: "base" });
   }
 
+  function dataRows(table) {
+    var out = [];
+    Array.prototype.forEach.call(table.tBodies, function (body) {
+      Array.prototype.forEach.call(body.rows, function (r) { if (!r.classList.contains("area-head")) out.push(r); });
+    });
+    return out;
+  }
+
+  // Sorting sorts the whole table: a table grouped by area (the SoA) is flattened into one
+  // list, its area headers hidden, since a sort across areas has no groups left to show.
   function sortTable(table, index, th) {
     var ascending = th.getAttribute("aria-sort") !== "ascending";
     Array.prototype.forEach.call(table.tHead.rows[0].cells, function (c) { c.removeAttribute("aria-sort"); });
     th.setAttribute("aria-sort", ascending ? "ascending" : "descending");
-    Array.prototype.forEach.call(table.tBodies, function (body) {
-      var rows = Array.prototype.filter.call(body.rows, function (r) { return !r.classList.contains("area-head"); });
-      rows.sort(function (r1, r2) {
-        var c = compare(cellValue(r1, index), cellValue(r2, index));
-        return ascending ? c : -c;
-      });
-      rows.forEach(function (r) { body.appendChild(r); });
+    var rows = dataRows(table), body = table.tBodies[0];
+    if (table.tBodies.length > 1 || body.querySelector(".area-head")) {
+      table.classList.add("flat");
+      Array.prototype.forEach.call(table.querySelectorAll("tr.area-head"), function (h) { h.hidden = true; });
+    }
+    rows.sort(function (r1, r2) {
+      var c = compare(cellValue(r1, index), cellValue(r2, index));
+      return ascending ? c : -c;
     });
+    rows.forEach(function (r) { body.appendChild(r); });
+    applyFilters(table);
   }
 
   Array.prototype.forEach.call(document.querySelectorAll("table.sortable"), function (table) {
     if (!table.tHead) return;
     Array.prototype.forEach.call(table.tHead.rows[0].cells, function (th, index) {
       th.tabIndex = 0;
-      th.title = "Sort by this column";
+      if (!th.title) th.title = "Sort by this column";
+      else th.title += " (sort by this column)";
       th.addEventListener("click", function () { sortTable(table, index, th); });
       th.addEventListener("keydown", function (e) {
         if (e.key === "Enter" || e.key === " ") { e.preventDefault(); sortTable(table, index, th); }
@@ -42,27 +56,95 @@
     });
   });
 
+  // Filters: words typed, states chosen (SoA), a heat-map cell (risk register). A row shows when
+  // it passes every kind of filter; area headers with no rows left are hidden; an empty result
+  // says so.
+  var filters = {};
+  function filtersOf(table) {
+    return filters[table.id] || (filters[table.id] = { terms: [], states: [], cell: null });
+  }
+
+  function applyFilters(table) {
+    var f = filtersOf(table), shown = 0, total = 0;
+    var counter = document.querySelector('[data-count-for="' + table.id + '"]');
+    var flat = table.classList.contains("flat");
+    Array.prototype.forEach.call(table.tBodies, function (body) {
+      var head = null, visible = 0;
+      Array.prototype.forEach.call(body.rows, function (row) {
+        if (row.classList.contains("area-head")) { head = row; return; }
+        total++;
+        var text = row.textContent.toLowerCase();
+        var match = f.terms.every(function (t) { return text.indexOf(t) !== -1; }) &&
+          (!f.states.length || f.states.indexOf(row.getAttribute("data-state")) !== -1) &&
+          (!f.cell || row.getAttribute("data-" + f.cell.name) === f.cell.value);
+        row.hidden = !match;
+        if (match) { shown++; visible++; }
+      });
+      if (head) head.hidden = flat || visible === 0;
+    });
+    var filtered = f.terms.length || f.states.length || f.cell;
+    if (counter) counter.textContent = filtered ? shown + " of " + total + " shown" : total + " rows";
+    var empty = document.getElementById(table.id + "-empty");
+    if (!empty) {
+      empty = document.createElement("p");
+      empty.id = table.id + "-empty";
+      empty.className = "filter-empty";
+      empty.setAttribute("role", "status");
+      table.parentNode.insertBefore(empty, table.nextSibling);
+    }
+    empty.textContent = filtered && !shown ? "No rows match these filters." : "";
+    empty.hidden = !(filtered && !shown);
+  }
+
   Array.prototype.forEach.call(document.querySelectorAll("input[data-filter]"), function (input) {
     var table = document.getElementById(input.getAttribute("data-filter"));
-    var counter = document.querySelector('[data-count-for="' + input.getAttribute("data-filter") + '"]');
     if (!table) return;
     function apply() {
-      var terms = input.value.toLowerCase().split(/\s+/).filter(Boolean);
-      var shown = 0, total = 0;
-      Array.prototype.forEach.call(table.tBodies, function (body) {
-        Array.prototype.forEach.call(body.rows, function (row) {
-          if (row.classList.contains("area-head")) return;
-          total++;
-          var text = row.textContent.toLowerCase();
-          var match = terms.every(function (t) { return text.indexOf(t) !== -1; });
-          row.hidden = !match;
-          if (match) shown++;
-        });
-      });
-      if (counter) counter.textContent = terms.length ? shown + " of " + total + " shown" : total + " rows";
+      filtersOf(table).terms = input.value.toLowerCase().split(/\s+/).filter(Boolean);
+      applyFilters(table);
     }
     input.addEventListener("input", apply);
     apply();
+  });
+
+  // The SoA's counts by state become toggle buttons filtering the table.
+  Array.prototype.forEach.call(document.querySelectorAll("[data-state-filter]"), function (ul) {
+    var table = document.getElementById(ul.getAttribute("data-state-filter"));
+    if (!table) return;
+    ul.classList.add("state-filters");
+    Array.prototype.forEach.call(ul.querySelectorAll("li[data-state]"), function (li) {
+      var state = li.getAttribute("data-state"), button = document.createElement("button");
+      button.type = "button";
+      button.setAttribute("aria-pressed", "false");
+      button.title = "Show only these controls (choose several to combine)";
+      while (li.firstChild) button.appendChild(li.firstChild);
+      li.appendChild(button);
+      button.addEventListener("click", function () {
+        var f = filtersOf(table), on = button.getAttribute("aria-pressed") !== "true";
+        button.setAttribute("aria-pressed", on ? "true" : "false");
+        f.states = f.states.filter(function (s) { return s !== state; });
+        if (on) f.states.push(state);
+        applyFilters(table);
+      });
+    });
+  });
+
+  // Heat-map cells on the risk register: one chosen cell filters the table to its risks.
+  Array.prototype.forEach.call(document.querySelectorAll("table[data-heat]"), function (map) {
+    var table = document.getElementById(map.getAttribute("data-heat-for"));
+    if (!table) return;
+    var name = map.getAttribute("data-heat");
+    Array.prototype.forEach.call(map.querySelectorAll("button[data-cell]"), function (button) {
+      button.addEventListener("click", function () {
+        var f = filtersOf(table), on = button.getAttribute("aria-pressed") !== "true";
+        Array.prototype.forEach.call(document.querySelectorAll("table[data-heat] button[aria-pressed]"), function (b) {
+          b.setAttribute("aria-pressed", "false");
+        });
+        button.setAttribute("aria-pressed", on ? "true" : "false");
+        f.cell = on ? { name: name, value: button.getAttribute("data-cell") } : null;
+        applyFilters(table);
+      });
+    });
   });
 
   // Search: the index is a script (search/index.js) loaded on first use, so it works from
