@@ -152,3 +152,102 @@ fn search_is_an_aria_combobox() {
     );
     assert_eq!(b.eval("document.getElementById('search-results').hidden"), json!(true));
 }
+
+fn visible_rows(b: &mut Browser, table: &str) -> usize {
+    b.eval(&format!(
+        "Array.from(document.querySelectorAll('#{table} tbody tr:not(.area-head)')).filter(r => !r.hidden).length"
+    ))
+    .as_u64()
+    .unwrap() as usize
+}
+
+fn visible_heads(b: &mut Browser) -> usize {
+    b.eval("Array.from(document.querySelectorAll('#controls tr.area-head')).filter(r => !r.hidden && r.offsetParent).length")
+        .as_u64()
+        .unwrap() as usize
+}
+
+#[test]
+fn soa_filters_hide_empty_areas_and_filter_by_state() {
+    let (_tmp, out) = portal();
+    let mut b = open(&out.join("controls/index.html"));
+    assert_eq!(visible_rows(&mut b, "controls"), 38);
+    let all_heads = visible_heads(&mut b);
+    assert!(all_heads > 5, "{all_heads} area headers");
+
+    // A text filter matching one control leaves one area header.
+    b.eval("(function(){var i=document.querySelector('input[data-filter=controls]'); i.value='A.6.2.4'; i.dispatchEvent(new Event('input'));})()");
+    assert_eq!(visible_rows(&mut b, "controls"), 1);
+    assert_eq!(visible_heads(&mut b), 1, "empty area headers are hidden");
+    // Nothing matches: the table says so.
+    b.eval("(function(){var i=document.querySelector('input[data-filter=controls]'); i.value='zzzznothing'; i.dispatchEvent(new Event('input'));})()");
+    assert_eq!(visible_rows(&mut b, "controls"), 0);
+    assert_eq!(visible_heads(&mut b), 0);
+    assert_eq!(b.eval("document.getElementById('controls-empty').hidden"), json!(false));
+    b.eval("(function(){var i=document.querySelector('input[data-filter=controls]'); i.value=''; i.dispatchEvent(new Event('input'));})()");
+    assert_eq!(visible_rows(&mut b, "controls"), 38);
+
+    // The counts by state are toggle buttons.
+    let partial = "document.querySelector('[data-state-filter] li[data-state=partial] button')";
+    assert_eq!(
+        b.eval(&format!("{partial}.getAttribute('aria-pressed')")),
+        json!("false")
+    );
+    b.eval(&format!("{partial}.click()"));
+    assert_eq!(
+        b.eval(&format!("{partial}.getAttribute('aria-pressed')")),
+        json!("true")
+    );
+    let partials = visible_rows(&mut b, "controls");
+    assert!((1..38).contains(&partials), "{partials} partial controls");
+    assert_eq!(
+        b.eval("Array.from(document.querySelectorAll('#controls tbody tr:not(.area-head)')).filter(r => !r.hidden).every(r => r.dataset.state === 'partial')"),
+        json!(true)
+    );
+    assert!(visible_heads(&mut b) < all_heads);
+    // A second state adds its rows.
+    b.eval("document.querySelector('[data-state-filter] li[data-state=excluded] button').click()");
+    assert!(visible_rows(&mut b, "controls") > partials);
+    b.eval("document.querySelector('[data-state-filter] li[data-state=excluded] button').click()");
+    b.eval(&format!("{partial}.click()"));
+    assert_eq!(visible_rows(&mut b, "controls"), 38);
+
+    // Sorting sorts across areas: the whole table, its area headers gone.
+    b.eval("document.querySelector('#controls thead th:nth-child(5)').click()");
+    assert_eq!(visible_heads(&mut b), 0);
+    let states = b.eval("Array.from(document.querySelectorAll('#controls tbody tr:not(.area-head)')).map(r => r.cells[4].textContent.trim())");
+    let states: Vec<&str> = states.as_array().unwrap().iter().map(|s| s.as_str().unwrap()).collect();
+    let mut sorted = states.clone();
+    sorted.sort_by_key(|s| s.to_lowercase());
+    assert_eq!(states, sorted, "sorted by state across the table");
+}
+
+#[test]
+fn risk_register_heat_maps_filter_the_table() {
+    let (_tmp, out) = portal();
+    let mut b = open(&out.join("registers/risks.html"));
+    // Highest current (residual) score first.
+    let residuals = b.eval("Array.from(document.querySelectorAll('#risks tbody tr')).filter(r => !r.textContent.includes('retired')).map(r => +r.cells[8].dataset.sort)");
+    let residuals: Vec<i64> = residuals
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v.as_i64().unwrap())
+        .collect();
+    assert!(residuals.windows(2).all(|w| w[0] >= w[1]), "{residuals:?}");
+    // L is explained.
+    assert_eq!(
+        b.eval("!!document.querySelector('#risks thead abbr[title=likelihood]')"),
+        json!(true)
+    );
+    // The cell with RSK-001 (inherent 3 × 5) is a button naming it; choosing it filters the table.
+    let cell = "document.querySelector('table[data-heat=inherent] button[data-cell=\"3x5\"]')";
+    let label = b.eval(&format!("{cell}.getAttribute('aria-label')"));
+    assert!(label.as_str().unwrap().contains("RSK-001"), "{label}");
+    b.eval(&format!("{cell}.click()"));
+    assert_eq!(b.eval(&format!("{cell}.getAttribute('aria-pressed')")), json!("true"));
+    let ids = b.eval("Array.from(document.querySelectorAll('#risks tbody tr')).filter(r => !r.hidden).map(r => r.cells[0].textContent.trim())");
+    assert_eq!(ids, json!(["RSK-001"]));
+    b.eval(&format!("{cell}.click()"));
+    assert!(visible_rows(&mut b, "risks") >= 15);
+}
