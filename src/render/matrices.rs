@@ -513,6 +513,15 @@ struct Risks {
     retired: usize,
     scale: i64,
     high_threshold: i64,
+    heat_maps: Vec<HeatMap>,
+}
+
+#[derive(Serialize)]
+struct HeatMap {
+    name: &'static str,
+    label: &'static str,
+    axis: &'static str,
+    rows: Vec<HeatRow>,
 }
 
 #[derive(Serialize)]
@@ -524,9 +533,51 @@ struct RiskRow {
     residual_impact: Option<i64>,
 }
 
+/// One row of a heat map on the register: one impact, every likelihood.
+#[derive(Serialize)]
+struct HeatRow {
+    impact: i64,
+    cells: Vec<HeatCell>,
+}
+
+#[derive(Serialize)]
+struct HeatCell {
+    likelihood: i64,
+    impact: i64,
+    level: &'static str,
+    ids: Vec<String>,
+}
+
+/// The heat map of live risks by (likelihood, impact), highest impact first.
+fn heat_rows(
+    rows: &[RiskRow],
+    scale: i64,
+    criteria: &crate::config::RiskCriteria,
+    pair: impl Fn(&RiskRow) -> Option<(i64, i64)>,
+) -> Vec<HeatRow> {
+    (1..=scale)
+        .rev()
+        .map(|impact| HeatRow {
+            impact,
+            cells: (1..=scale)
+                .map(|likelihood| HeatCell {
+                    likelihood,
+                    impact,
+                    level: crate::model::assess::RiskLevel::of(likelihood * impact, criteria).as_str(),
+                    ids: rows
+                        .iter()
+                        .filter(|r| !r.summary.retired && pair(r) == Some((likelihood, impact)))
+                        .map(|r| r.summary.link.id.clone())
+                        .collect(),
+                })
+                .collect(),
+        })
+        .collect()
+}
+
 pub fn risks(s: &Shared) -> impl Serialize {
     let aims = s.aims;
-    let rows = aims
+    let mut rows: Vec<RiskRow> = aims
         .docs
         .iter()
         .enumerate()
@@ -539,14 +590,40 @@ pub fn risks(s: &Shared) -> impl Serialize {
             residual_impact: r.residual_impact,
         })
         .collect();
+    // Highest current score first (residual where scored, else inherent); retired risks last.
+    rows.sort_by(|a, b| {
+        let (a, b) = (&a.summary, &b.summary);
+        a.retired
+            .cmp(&b.retired)
+            .then(b.current.cmp(&a.current))
+            .then(b.inherent.cmp(&a.inherent))
+    });
+    let criteria = &aims.config.risk;
+    let scale = criteria.scale;
+    let heat_inherent = heat_rows(&rows, scale, criteria, |r| r.likelihood.zip(r.impact));
+    let heat_residual = heat_rows(&rows, scale, criteria, |r| r.residual_likelihood.zip(r.residual_impact));
     Risks {
         page_title: "Risk register".into(),
         nav: "risks",
         rows,
         live: aims.facts.risk_counts.live,
         retired: aims.facts.risk_counts.retired,
-        scale: aims.config.risk.scale,
-        high_threshold: aims.config.risk.high,
+        scale,
+        high_threshold: criteria.high,
+        heat_maps: vec![
+            HeatMap {
+                name: "inherent",
+                label: "Inherent risk",
+                axis: "inherent",
+                rows: heat_inherent,
+            },
+            HeatMap {
+                name: "residual",
+                label: "Residual risk, after treatment",
+                axis: "residual",
+                rows: heat_residual,
+            },
+        ],
     }
 }
 

@@ -16,25 +16,39 @@
     return a.localeCompare(b, undefined, { numeric: true, sensitivity: "base" });
   }
 
+  function dataRows(table) {
+    var out = [];
+    Array.prototype.forEach.call(table.tBodies, function (body) {
+      Array.prototype.forEach.call(body.rows, function (r) { if (!r.classList.contains("area-head")) out.push(r); });
+    });
+    return out;
+  }
+
+  // Sorting sorts the whole table: a table grouped by area (the SoA) is flattened into one
+  // list, its area headers hidden, since a sort across areas has no groups left to show.
   function sortTable(table, index, th) {
     var ascending = th.getAttribute("aria-sort") !== "ascending";
     Array.prototype.forEach.call(table.tHead.rows[0].cells, function (c) { c.removeAttribute("aria-sort"); });
     th.setAttribute("aria-sort", ascending ? "ascending" : "descending");
-    Array.prototype.forEach.call(table.tBodies, function (body) {
-      var rows = Array.prototype.filter.call(body.rows, function (r) { return !r.classList.contains("area-head"); });
-      rows.sort(function (r1, r2) {
-        var c = compare(cellValue(r1, index), cellValue(r2, index));
-        return ascending ? c : -c;
-      });
-      rows.forEach(function (r) { body.appendChild(r); });
+    var rows = dataRows(table), body = table.tBodies[0];
+    if (table.tBodies.length > 1 || body.querySelector(".area-head")) {
+      table.classList.add("flat");
+      Array.prototype.forEach.call(table.querySelectorAll("tr.area-head"), function (h) { h.hidden = true; });
+    }
+    rows.sort(function (r1, r2) {
+      var c = compare(cellValue(r1, index), cellValue(r2, index));
+      return ascending ? c : -c;
     });
+    rows.forEach(function (r) { body.appendChild(r); });
+    applyFilters(table);
   }
 
   Array.prototype.forEach.call(document.querySelectorAll("table.sortable"), function (table) {
     if (!table.tHead) return;
     Array.prototype.forEach.call(table.tHead.rows[0].cells, function (th, index) {
       th.tabIndex = 0;
-      th.title = "Sort by this column";
+      if (!th.title) th.title = "Sort by this column";
+      else th.title += " (sort by this column)";
       th.addEventListener("click", function () { sortTable(table, index, th); });
       th.addEventListener("keydown", function (e) {
         if (e.key === "Enter" || e.key === " ") { e.preventDefault(); sortTable(table, index, th); }
@@ -42,43 +56,131 @@
     });
   });
 
+  // Filters: words typed, states chosen (SoA), a heat-map cell (risk register). A row shows when
+  // it passes every kind of filter; area headers with no rows left are hidden; an empty result
+  // says so.
+  var filters = {};
+  function filtersOf(table) {
+    return filters[table.id] || (filters[table.id] = { terms: [], states: [], cell: null });
+  }
+
+  function applyFilters(table) {
+    var f = filtersOf(table), shown = 0, total = 0;
+    var counter = document.querySelector('[data-count-for="' + table.id + '"]');
+    var flat = table.classList.contains("flat");
+    Array.prototype.forEach.call(table.tBodies, function (body) {
+      var head = null, visible = 0;
+      Array.prototype.forEach.call(body.rows, function (row) {
+        if (row.classList.contains("area-head")) { head = row; return; }
+        total++;
+        var text = row.textContent.toLowerCase();
+        var match = f.terms.every(function (t) { return text.indexOf(t) !== -1; }) &&
+          (!f.states.length || f.states.indexOf(row.getAttribute("data-state")) !== -1) &&
+          (!f.cell || row.getAttribute("data-" + f.cell.name) === f.cell.value);
+        row.hidden = !match;
+        if (match) { shown++; visible++; }
+      });
+      if (head) head.hidden = flat || visible === 0;
+    });
+    var filtered = f.terms.length || f.states.length || f.cell;
+    if (counter) counter.textContent = filtered ? shown + " of " + total + " shown" : total + " rows";
+    var empty = document.getElementById(table.id + "-empty");
+    if (!empty) {
+      empty = document.createElement("p");
+      empty.id = table.id + "-empty";
+      empty.className = "filter-empty";
+      empty.setAttribute("role", "status");
+      table.parentNode.insertBefore(empty, table.nextSibling);
+    }
+    empty.textContent = filtered && !shown ? "No rows match these filters." : "";
+    empty.hidden = !(filtered && !shown);
+  }
+
   Array.prototype.forEach.call(document.querySelectorAll("input[data-filter]"), function (input) {
     var table = document.getElementById(input.getAttribute("data-filter"));
-    var counter = document.querySelector('[data-count-for="' + input.getAttribute("data-filter") + '"]');
     if (!table) return;
     function apply() {
-      var terms = input.value.toLowerCase().split(/\s+/).filter(Boolean);
-      var shown = 0, total = 0;
-      Array.prototype.forEach.call(table.tBodies, function (body) {
-        Array.prototype.forEach.call(body.rows, function (row) {
-          if (row.classList.contains("area-head")) return;
-          total++;
-          var text = row.textContent.toLowerCase();
-          var match = terms.every(function (t) { return text.indexOf(t) !== -1; });
-          row.hidden = !match;
-          if (match) shown++;
-        });
-      });
-      if (counter) counter.textContent = terms.length ? shown + " of " + total + " shown" : total + " rows";
+      filtersOf(table).terms = input.value.toLowerCase().split(/\s+/).filter(Boolean);
+      applyFilters(table);
     }
     input.addEventListener("input", apply);
     apply();
   });
 
+  // The SoA's counts by state become toggle buttons filtering the table.
+  Array.prototype.forEach.call(document.querySelectorAll("[data-state-filter]"), function (ul) {
+    var table = document.getElementById(ul.getAttribute("data-state-filter"));
+    if (!table) return;
+    ul.classList.add("state-filters");
+    Array.prototype.forEach.call(ul.querySelectorAll("li[data-state]"), function (li) {
+      var state = li.getAttribute("data-state"), button = document.createElement("button");
+      button.type = "button";
+      button.setAttribute("aria-pressed", "false");
+      button.title = "Show only these controls (choose several to combine)";
+      while (li.firstChild) button.appendChild(li.firstChild);
+      li.appendChild(button);
+      button.addEventListener("click", function () {
+        var f = filtersOf(table), on = button.getAttribute("aria-pressed") !== "true";
+        button.setAttribute("aria-pressed", on ? "true" : "false");
+        f.states = f.states.filter(function (s) { return s !== state; });
+        if (on) f.states.push(state);
+        applyFilters(table);
+      });
+    });
+  });
+
+  // Heat-map cells on the risk register: one chosen cell filters the table to its risks.
+  Array.prototype.forEach.call(document.querySelectorAll("table[data-heat]"), function (map) {
+    var table = document.getElementById(map.getAttribute("data-heat-for"));
+    if (!table) return;
+    var name = map.getAttribute("data-heat");
+    Array.prototype.forEach.call(map.querySelectorAll("button[data-cell]"), function (button) {
+      button.addEventListener("click", function () {
+        var f = filtersOf(table), on = button.getAttribute("aria-pressed") !== "true";
+        Array.prototype.forEach.call(document.querySelectorAll("table[data-heat] button[aria-pressed]"), function (b) {
+          b.setAttribute("aria-pressed", "false");
+        });
+        button.setAttribute("aria-pressed", on ? "true" : "false");
+        f.cell = on ? { name: name, value: button.getAttribute("data-cell") } : null;
+        applyFilters(table);
+      });
+    });
+  });
+
   // Search: the index is a script (search/index.js) loaded on first use, so it works from
-  // file:// as well as from a server.
+  // file:// as well as from a server. The input follows the WAI-ARIA combobox pattern: the
+  // results are a listbox, arrow keys move the active option, Enter opens it, Escape closes.
   var input = document.getElementById("search");
   var list = document.getElementById("search-results");
   var root = document.body.getAttribute("data-root") || "";
-  var active = -1;
+  var active = -1, lastResults = [], lastQuery = "", showAll = false, byFirst = null;
+  var PAGE = 30;
 
   function load(done) {
     if (window.AIMSBOOK_SEARCH) return done();
     var s = document.createElement("script");
     s.src = root + "search/index.js";
     s.onload = done;
-    s.onerror = function () { list.innerHTML = '<li class="empty">The search index could not be loaded.</li>'; list.hidden = false; };
+    s.onerror = function () {
+      list.innerHTML = '<li class="empty" role="option" aria-disabled="true">The search index could not be loaded.</li>';
+      open(true);
+    };
     document.head.appendChild(s);
+  }
+
+  // Common spellings of framework ids, turned into the ids the index holds:
+  // "Article 9", "Art 9", "art. 9" → art.9; "A 6.2.4" → a.6.2.4; "GOVERN 1.1", "GV 1.1" → gv-1.1.
+  var NIST = { govern: "gv", map: "mp", measure: "ms", manage: "mg", gv: "gv", mp: "mp", ms: "ms", mg: "mg" };
+  // A rewrite is kept only when the index holds the id it makes.
+  function normalise(q, idx) {
+    function known(id, m) { return idx.terms[id] || idx.common.indexOf(id) !== -1 ? id : m; }
+    return q.toLowerCase()
+      .replace(/\b(?:article|art)\s*\.?\s*(\d+[a-z]?)\b/g, function (m, n) { return known("art." + n, m); })
+      .replace(/\b(govern|map|measure|manage|gv|mp|ms|mg)\s*[-.\s]?\s*(\d+(?:\.\d+)*)\b/g, function (m, f, n) { return known(NIST[f] + "-" + n, m); })
+      .replace(/(^|[^\p{L}\p{N}.\-_:])([a-z])\s*[.\s]\s*(\d+(?:\.\d+)*)(?![\p{L}\p{N}])/gu, function (m, pre, l, n) {
+        var id = known(l + "." + n, null);
+        return id ? pre + id : m;
+      });
   }
 
   function tokens(q) {
@@ -96,78 +198,217 @@
     return out;
   }
 
-  function search(q) {
-    var idx = window.AIMSBOOK_SEARCH, toks = tokens(q), hits = null;
-    toks.forEach(function (t, i) {
-      if (idx.common.indexOf(t) !== -1) return;
-      var found = {};
-      if (idx.terms[t]) decode(idx.terms[t]).forEach(function (n) { found[n] = true; });
-      if (i === toks.length - 1) {
-        for (var k in idx.terms) {
-          if (k.length > t.length && k.lastIndexOf(t, 0) === 0) decode(idx.terms[k]).forEach(function (n) { found[n] = true; });
-        }
+  // Edit distance of a and b, or max + 1 once it must exceed max (a banded Levenshtein).
+  function distance(a, b, max) {
+    if (Math.abs(a.length - b.length) > max) return max + 1;
+    var prev = [], cur = [], i, j;
+    for (j = 0; j <= b.length; j++) prev[j] = j;
+    for (i = 1; i <= a.length; i++) {
+      cur = [i];
+      var best = i;
+      for (j = 1; j <= b.length; j++) {
+        var c = Math.min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1));
+        if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) c = Math.min(c, prev2[j - 2] + 1);
+        cur[j] = c;
+        if (c < best) best = c;
       }
+      if (best > max) return max + 1;
+      var prev2 = prev;
+      prev = cur;
+    }
+    return prev[b.length];
+  }
+
+  // Terms of the index within one or two typos of t: only words of five letters or more, and
+  // only index terms of similar length that start with the same letter.
+  function fuzzy(idx, t) {
+    if (t.length < 5 || /[\d.\-_:]/.test(t)) return [];
+    var max = t.length >= 9 ? 2 : 1;
+    if (!byFirst) {
+      byFirst = {};
+      for (var k in idx.terms) (byFirst[k[0]] = byFirst[k[0]] || []).push(k);
+    }
+    return (byFirst[t[0]] || []).filter(function (k) {
+      return Math.abs(k.length - t.length) <= max && distance(t, k, max) <= max;
+    });
+  }
+
+  // Pages matching every term of q (the last also as a prefix; a word not in the index by its
+  // near spellings), ranked; and the terms that matched, for highlighting.
+  function search(q) {
+    var idx = window.AIMSBOOK_SEARCH, nq = normalise(q, idx), toks = tokens(nq), hits = null, matched = [], typo = {};
+    toks.forEach(function (t, i) {
+      if (idx.common.indexOf(t) !== -1) { matched.push(t); return; }
+      var found = {}, any = false;
+      function add(k) { decode(idx.terms[k]).forEach(function (n) { found[n] = true; }); matched.push(k); any = true; }
+      if (idx.terms[t]) add(t);
+      if (i === toks.length - 1 && t.length >= 2) {
+        for (var k in idx.terms) if (k.length > t.length && k.lastIndexOf(t, 0) === 0) add(k);
+      }
+      if (!any) fuzzy(idx, t).forEach(function (k) { add(k); typo[k] = true; });
       if (hits === null) { hits = found; return; }
       var both = {};
       for (var n in hits) if (found[n]) both[n] = true;
       hits = both;
     });
-    if (hits === null) return [];
-    var ql = q.toLowerCase().trim();
+    // Only words found on most pages (listed as common): every page matches.
+    if (hits === null && toks.length && matched.length === toks.length) {
+      hits = {};
+      idx.pages.forEach(function (p, n) { hits[n] = true; });
+    }
+    if (hits === null) return { pages: [], terms: matched };
+    var ql = nq.trim();
     var ranked = Object.keys(hits).map(function (n) {
       var p = idx.pages[n], id = p[2].toLowerCase(), title = p[3].toLowerCase();
       var score = (id === ql ? 100 : 0) + (id.indexOf(ql) !== -1 ? 40 : 0) + (title.indexOf(ql) !== -1 ? 20 : 0);
+      toks.forEach(function (t) {
+        if (id === t) score += 30;
+        if (title.indexOf(t) !== -1) score += 5;
+      });
+      matched.forEach(function (k) { if (title.indexOf(k) !== -1 || id === k) score += typo[k] ? 3 : 4; });
       return [score, +n];
     });
     ranked.sort(function (a, b) { return b[0] - a[0] || a[1] - b[1]; });
-    return ranked.slice(0, 30).map(function (r) { return idx.pages[r[1]]; });
+    return { pages: ranked.map(function (r) { return idx.pages[r[1]]; }), terms: matched };
+  }
+
+  // Text with the matched terms (and words starting with them) in <mark>.
+  function highlight(el, text, terms) {
+    var words = terms.filter(function (t) { return t.length >= 2; })
+      .map(function (t) { return t.replace(/[.*+?^${}()|[\]\\]/g, "\\$&"); });
+    if (!words.length) { el.textContent = text; return; }
+    words.sort(function (a, b) { return b.length - a.length; });
+    var re = new RegExp("(^|[^\\p{L}\\p{N}])(" + words.join("|") + ")", "giu"), last = 0, m;
+    while ((m = re.exec(text))) {
+      var at = m.index + m[1].length;
+      el.appendChild(document.createTextNode(text.slice(last, at)));
+      var mark = document.createElement("mark");
+      mark.textContent = m[2];
+      el.appendChild(mark);
+      last = at + m[2].length;
+      if (re.lastIndex === m.index) re.lastIndex++;
+    }
+    el.appendChild(document.createTextNode(text.slice(last)));
+  }
+
+  function open(yes) {
+    list.hidden = !yes;
+    input.setAttribute("aria-expanded", yes ? "true" : "false");
+    if (!yes) setActive(-1);
+  }
+
+  function options() { return list.querySelectorAll('[role="option"]:not([aria-disabled="true"])'); }
+
+  function setActive(i) {
+    var items = options();
+    Array.prototype.forEach.call(items, function (o) { o.classList.remove("active"); o.setAttribute("aria-selected", "false"); });
+    active = i;
+    if (i < 0 || !items[i]) { active = -1; input.removeAttribute("aria-activedescendant"); return; }
+    items[i].classList.add("active");
+    items[i].setAttribute("aria-selected", "true");
+    input.setAttribute("aria-activedescendant", items[i].id);
+    items[i].scrollIntoView({ block: "nearest" });
+  }
+
+  function render() {
+    var q = lastQuery, res = lastResults, pages = res.pages || [];
+    list.innerHTML = "";
+    var head = document.createElement("li");
+    head.className = "search-count";
+    head.setAttribute("role", "presentation");
+    head.textContent = pages.length ? (pages.length === 1 ? "1 result" : pages.length + " results") +
+      (pages.length > PAGE && !showAll ? ", showing the first " + PAGE : "") : "No page matches “" + q + "”.";
+    list.appendChild(head);
+    if (status) status.textContent = head.textContent;
+    var shown = showAll ? pages : pages.slice(0, PAGE);
+    shown.forEach(function (p, i) {
+      var li = document.createElement("li"), a = document.createElement("a");
+      li.setAttribute("role", "option");
+      li.id = "search-opt-" + i;
+      li.setAttribute("aria-selected", "false");
+      a.href = root + p[0];
+      a.tabIndex = -1;
+      var kind = document.createElement("span"); kind.className = "kind"; kind.textContent = p[1];
+      var id = document.createElement("span"); id.className = "id"; highlight(id, p[2], res.terms);
+      var title = document.createElement("span"); title.className = "title"; highlight(title, " " + p[3], res.terms);
+      var snip = document.createElement("span"); snip.className = "snippet"; highlight(snip, p[4], res.terms);
+      a.appendChild(kind); a.appendChild(id); a.appendChild(title); a.appendChild(snip);
+      li.appendChild(a);
+      list.appendChild(li);
+    });
+    if (shown.length < pages.length) {
+      var more = document.createElement("li");
+      more.setAttribute("role", "option");
+      more.id = "search-opt-more";
+      more.className = "search-more";
+      more.setAttribute("data-more", "");
+      more.textContent = "Show all " + pages.length + " results";
+      list.appendChild(more);
+    }
   }
 
   function show() {
     var q = input.value.trim();
+    showAll = false;
+    if (!q) { open(false); list.innerHTML = ""; if (status) status.textContent = ""; return; }
+    lastQuery = q;
+    lastResults = search(q);
+    render();
+    open(true);
     active = -1;
-    if (!q) { list.hidden = true; list.innerHTML = ""; return; }
-    var results = search(q);
-    list.innerHTML = "";
-    if (!results.length) {
-      var li = document.createElement("li");
-      li.className = "empty";
-      li.textContent = "No page matches “" + q + "”.";
-      list.appendChild(li);
-    }
-    results.forEach(function (p) {
-      var li = document.createElement("li"), a = document.createElement("a");
-      a.href = root + p[0];
-      var kind = document.createElement("span"); kind.className = "kind"; kind.textContent = p[1];
-      var id = document.createElement("span"); id.className = "id"; id.textContent = p[2];
-      var snip = document.createElement("span"); snip.className = "snippet"; snip.textContent = p[4];
-      a.appendChild(kind); a.appendChild(id); a.appendChild(document.createTextNode(" " + p[3])); a.appendChild(snip);
-      li.appendChild(a);
-      list.appendChild(li);
-    });
-    list.hidden = false;
+    input.removeAttribute("aria-activedescendant");
   }
 
-  function move(delta) {
-    var items = list.querySelectorAll("li a");
-    if (!items.length) return;
-    if (active >= 0) items[active].parentNode.classList.remove("active");
-    active = (active + delta + items.length) % items.length;
-    items[active].parentNode.classList.add("active");
-    items[active].scrollIntoView({ block: "nearest" });
+  function expand() {
+    var keep = active;
+    showAll = true;
+    render();
+    setActive(keep);
   }
 
+  function choose(option) {
+    if (!option) return;
+    if (option.hasAttribute("data-more")) { expand(); input.focus(); return; }
+    var a = option.querySelector("a");
+    if (a) window.location.href = a.href;
+  }
+
+  var status = null;
   if (input && list) {
+    input.setAttribute("role", "combobox");
+    input.setAttribute("aria-autocomplete", "list");
+    input.setAttribute("aria-expanded", "false");
+    input.setAttribute("aria-controls", "search-results");
+    list.setAttribute("role", "listbox");
+    list.setAttribute("aria-label", "Search results");
+    status = document.createElement("span");
+    status.className = "visually-hidden";
+    status.setAttribute("role", "status");
+    input.parentNode.appendChild(status);
     input.addEventListener("focus", function () { load(function () {}); });
     input.addEventListener("input", function () { load(show); });
     input.addEventListener("keydown", function (e) {
-      if (e.key === "ArrowDown") { e.preventDefault(); move(1); }
-      else if (e.key === "ArrowUp") { e.preventDefault(); move(-1); }
-      else if (e.key === "Enter") {
-        var items = list.querySelectorAll("li a");
+      var n = options().length;
+      if (e.key === "ArrowDown" || e.key === "ArrowUp") {
+        e.preventDefault();
+        if (list.hidden) { if (input.value.trim()) load(show); return; }
+        if (!n) return;
+        var d = e.key === "ArrowDown" ? 1 : -1;
+        setActive(active < 0 ? (d > 0 ? 0 : n - 1) : (active + d + n) % n);
+      } else if (e.key === "Enter") {
+        if (list.hidden) return;
+        var items = options();
         var target = items[active >= 0 ? active : 0];
-        if (target) { e.preventDefault(); window.location.href = target.href; }
-      } else if (e.key === "Escape") { list.hidden = true; input.blur(); }
+        if (target) { e.preventDefault(); choose(target); }
+      } else if (e.key === "Escape") {
+        if (!list.hidden) { e.preventDefault(); open(false); }
+        else if (input.value) { e.preventDefault(); input.value = ""; show(); }
+      }
+    });
+    list.addEventListener("mousedown", function (e) { e.preventDefault(); });
+    list.addEventListener("click", function (e) {
+      var opt = e.target.closest('[role="option"]');
+      if (opt && opt.hasAttribute("data-more")) { e.preventDefault(); expand(); input.focus(); }
     });
     document.addEventListener("keydown", function (e) {
       if (e.key === "/" && document.activeElement !== input && !/input|textarea|select/i.test(document.activeElement.tagName)) {
@@ -176,7 +417,7 @@
       }
     });
     document.addEventListener("click", function (e) {
-      if (!list.contains(e.target) && e.target !== input) list.hidden = true;
+      if (!list.contains(e.target) && e.target !== input) open(false);
     });
   }
 })();
