@@ -749,3 +749,54 @@ pub fn changes(s: &Shared, report: &crate::model::changes::ChangeReport) -> impl
         groups,
     }
 }
+
+/// The document tree every page's sidebar is drawn from: one shared script (a global, so it
+/// loads from file:// too), instead of a list in every page that would grow with the square of
+/// the documents.
+pub fn nav_js(s: &Shared) -> String {
+    let aims = s.aims;
+    let groups: Vec<serde_json::Value> = DocType::ALL
+        .iter()
+        .filter_map(|t| {
+            let docs: Vec<[&str; 2]> = aims
+                .docs
+                .iter()
+                .filter(|d| d.doc_type == *t && !d.is_retired())
+                .map(|d| [d.id.as_str(), d.title.as_str()])
+                .collect();
+            (!docs.is_empty()).then(|| serde_json::json!({ "type": t.as_str(), "label": type_label(*t), "docs": docs }))
+        })
+        .collect();
+    let json = serde_json::to_string(&groups).unwrap_or_else(|_| "[]".into());
+    // `</` escaped so no title can end the script early.
+    format!("window.AIMSBOOK_NAV={};\n", json.replace("</", "<\\/"))
+}
+
+#[derive(Serialize)]
+struct AboutPage {
+    page_title: String,
+    nav: &'static str,
+    documents: usize,
+    retired: usize,
+    commit: Option<String>,
+    dirty: bool,
+    shallow: bool,
+    frameworks: Vec<String>,
+}
+
+/// About this portal: where it came from and how to check a bundle of it.
+pub fn about(s: &Shared) -> impl Serialize {
+    let aims = s.aims;
+    AboutPage {
+        page_title: "About this portal".into(),
+        nav: "",
+        documents: aims.facts.documents.live,
+        retired: aims.facts.documents.retired,
+        commit: s.provenance.and_then(|p| p.commit.clone()),
+        dirty: s.provenance.is_some_and(|p| p.dirty),
+        shallow: s.provenance.is_some_and(|p| p.shallow),
+        frameworks: std::iter::once("ISO/IEC 42001:2023".to_string())
+            .chain(aims.catalog.frameworks.iter().map(|f| f.name.clone()))
+            .collect(),
+    }
+}

@@ -135,11 +135,13 @@ pub fn render_pages(
 ) -> anyhow::Result<RenderStats> {
     let aims = &compiled.aims;
     let mut t = crate::timing::Phases::start();
+    let neighbours = pages::neighbours(aims);
     let ctx = pages::Shared {
         aims,
         bodies: &compiled.bodies,
         provenance: compiled.provenance.as_ref(),
         changes: compiled.changes.as_ref(),
+        neighbours: &neighbours,
     };
     for (path, bytes) in theme.static_files() {
         sink(&path, bytes)?;
@@ -164,6 +166,7 @@ pub fn render_pages(
         if compiled.changes.is_some() {
             jobs.push(Job::Changes);
         }
+        jobs.extend([Job::About, Job::Nav]);
         jobs.extend((0..aims.catalog.clauses.len()).map(Job::Clause));
         jobs.extend((0..aims.catalog.iso.controls.len()).map(Job::Control));
         if !aims.catalog.frameworks.is_empty() {
@@ -176,7 +179,7 @@ pub fn render_pages(
     }
     jobs.extend(doc_jobs.into_iter().filter(|&i| i < aims.docs.len()).map(Job::Doc));
     // The search index is one page; its serial parts run beside the others.
-    let pages = jobs.iter().filter(|j| !matches!(j, Job::Search)).count();
+    let pages = jobs.iter().filter(|j| !matches!(j, Job::Search | Job::Nav)).count();
     t.done("theme");
     jobs.par_iter().try_for_each(|job| -> anyhow::Result<()> {
         let emit = |path: String, template: &str, context: &dyn erased::Context| -> anyhow::Result<()> {
@@ -195,6 +198,8 @@ pub fn render_pages(
             )?,
             Job::Risks => emit("registers/risks.html".into(), "risks.html", &matrices::risks(&ctx))?,
             Job::Search => sink("search/index.js", search::index_js(&ctx).as_bytes())?,
+            Job::Nav => sink("search/nav.js", matrices::nav_js(&ctx).as_bytes())?,
+            Job::About => emit("about.html".into(), "about.html", &matrices::about(&ctx))?,
             Job::Changes => {
                 if let Some(report) = &compiled.changes {
                     emit("changes.html".into(), "changes.html", &matrices::changes(&ctx, report))?
@@ -254,6 +259,8 @@ mod erased {
 enum Job {
     Dashboard,
     Search,
+    Nav,
+    About,
     Changes,
     Documents,
     Clauses,

@@ -15,6 +15,7 @@ pub const TEMPLATES: &[(&str, &str)] = &[
         "changes.html",
         include_str!("../../themes/default/templates/changes.html"),
     ),
+    ("about.html", include_str!("../../themes/default/templates/about.html")),
     (
         "dashboard.html",
         include_str!("../../themes/default/templates/dashboard.html"),

@@ -420,4 +420,47 @@
       if (!list.contains(e.target) && e.target !== input) open(false);
     });
   }
+
+  // The document tree, from the one shared search/nav.js (loaded deferred: it has run by the
+  // time the DOM is ready). Groups are drawn when opened, so a large AIMS costs little per page.
+  document.addEventListener("DOMContentLoaded", function () {
+    var side = document.getElementById("sidebar");
+    var tree = window.AIMSBOOK_NAV;
+    if (!side || !tree || !tree.length) return;
+    var root = document.body.getAttribute("data-root") || "";
+    var current = side.getAttribute("data-current");
+    var title = document.createElement("h2");
+    title.textContent = "All documents";
+    side.appendChild(title);
+    tree.forEach(function (g) {
+      var det = document.createElement("details");
+      var sum = document.createElement("summary");
+      sum.textContent = g.label + " (" + g.docs.length + ")";
+      det.appendChild(sum);
+      var drawn = false;
+      var draw = function () {
+        if (drawn) return;
+        drawn = true;
+        var ul = document.createElement("ul");
+        g.docs.forEach(function (d) {
+          var li = document.createElement("li");
+          var a = document.createElement("a");
+          a.href = root + "docs/" + encodeURIComponent(d[0]) + ".html";
+          var id = document.createElement("span");
+          id.className = "id";
+          id.textContent = d[0];
+          a.appendChild(id);
+          a.appendChild(document.createTextNode(" " + d[1]));
+          if (d[0] === current) a.setAttribute("aria-current", "page");
+          li.appendChild(a);
+          ul.appendChild(li);
+        });
+        det.appendChild(ul);
+      };
+      det.addEventListener("toggle", function () { if (det.open) draw(); });
+      if (g.docs.some(function (d) { return d[0] === current; })) { det.open = true; draw(); }
+      side.appendChild(det);
+    });
+    side.hidden = false;
+  });
 })();

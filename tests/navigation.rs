@@ -1,0 +1,55 @@
+//! Navigation on document pages: contents for long documents, previous/next within a type, the
+//! document tree drawn from one shared script (also from file://), and the About page.
+
+mod common;
+
+use common::browser::Browser;
+use common::*;
+use serde_json::json;
+
+#[test]
+fn documents_have_contents_neighbours_and_a_tree() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("out");
+    let o = run(&["build", sample().to_str().unwrap(), "-o", out.to_str().unwrap()]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let page = std::fs::read_to_string(out.join("docs/POL-001.html")).unwrap();
+
+    // Contents: every entry points at a heading of the page.
+    let toc = &page[page.find("On this page").expect("a long policy has contents")..];
+    let toc = &toc[..toc.find("</nav>").unwrap()];
+    let targets: Vec<&str> = toc
+        .split("href=\"#")
+        .skip(1)
+        .map(|s| s.split('"').next().unwrap())
+        .collect();
+    assert!(targets.len() >= 3, "{toc}");
+    for t in &targets {
+        assert!(page.contains(&format!("id=\"{t}\"")), "#{t} is a heading of the page");
+    }
+
+    // Previous and next stay within the type and exist.
+    let pager = &page[page.find("class=\"pager\"").unwrap()..];
+    let pager = &pager[..pager.find("</nav>").unwrap()];
+    for href in pager.split("href=\"").skip(1).map(|s| s.split('"').next().unwrap()) {
+        let target = out.join("docs").join(href.trim_start_matches("../docs/"));
+        assert!(target.is_file(), "{href}");
+        let text = std::fs::read_to_string(target).unwrap();
+        assert!(text.contains("· Policy"), "{href} is a policy too");
+    }
+
+    // The tree: one script for the whole portal, drawn in the browser from disk.
+    let nav = std::fs::read_to_string(out.join("search/nav.js")).unwrap();
+    assert!(nav.starts_with("window.AIMSBOOK_NAV=") && nav.contains("POL-001"));
+    let mut b = Browser::open(&format!("file://{}", out.join("docs/POL-001.html").display()));
+    b.wait("!document.getElementById('sidebar').hidden", "the document tree");
+    let current = b.eval("document.querySelector('#sidebar a[aria-current=page]').textContent");
+    assert_eq!(current, json!("POL-001 AI Policy"));
+    let groups = b.eval("document.querySelectorAll('#sidebar details').length");
+    assert!(groups.as_u64().unwrap() >= 5, "{groups}");
+
+    // About this portal, linked from every page's footer.
+    assert!(page.contains("href=\"../about.html\""));
+    let about = std::fs::read_to_string(out.join("about.html")).unwrap();
+    assert!(about.contains("verify FILE.zip --sha256"), "how to check a bundle");
+}
