@@ -33,69 +33,6 @@ pub fn neighbours(aims: &Aims) -> Vec<(Option<usize>, Option<usize>)> {
     out
 }
 
-/// A heading of a document body, for its table of contents.
-#[derive(Serialize)]
-pub struct TocEntry {
-    pub id: String,
-    pub text: String,
-    pub level: u8,
-}
-
-/// The h2 and h3 headings of a rendered body (ids are ours, text is already escaped HTML:
-/// tags inside the heading are dropped).
-fn table_of_contents(html: &str) -> Vec<TocEntry> {
-    let mut out = Vec::new();
-    let mut rest = html;
-    while let Some(p) = rest.find("<h") {
-        rest = &rest[p + 2..];
-        let level = match rest.as_bytes().first() {
-            Some(b'2') => 2,
-            Some(b'3') => 3,
-            _ => continue,
-        };
-        let Some(id_at) = rest.find(" id=\"") else { break };
-        let Some(close) = rest.find('>') else { break };
-        if id_at > close {
-            continue;
-        }
-        let id_start = id_at + 5;
-        let Some(id_len) = rest[id_start..].find('"') else {
-            break;
-        };
-        let id = rest[id_start..id_start + id_len].to_string();
-        let Some(end) = rest.find("</h") else { break };
-        if end < close {
-            continue;
-        }
-        let inner = &rest[close + 1..end];
-        let mut text = String::new();
-        let mut in_tag = false;
-        for c in inner.chars() {
-            match c {
-                '<' => in_tag = true,
-                '>' => in_tag = false,
-                c if !in_tag => text.push(c),
-                _ => {}
-            }
-        }
-        out.push(TocEntry {
-            id,
-            text: decode_entities(text.trim()),
-            level,
-        });
-        rest = &rest[end..];
-    }
-    out
-}
-
-/// The few entities pulldown-cmark writes, back to text (the template escapes again).
-fn decode_entities(s: &str) -> String {
-    s.replace("&lt;", "<")
-        .replace("&gt;", ">")
-        .replace("&quot;", "\"")
-        .replace("&#39;", "'")
-        .replace("&amp;", "&")
-}
 
 impl Shared<'_> {
     pub fn links_of(&self, idx: &[usize]) -> Vec<DocLink> {
@@ -340,8 +277,8 @@ struct DocumentPage {
     /// Whether the page's evidence lists are limited to one system's scope, and which documents
     /// of this system's chain were left out as retired.
     system_scope: Option<String>,
-    /// On-page contents (three headings or more), and the neighbours of the same type.
-    toc: Vec<TocEntry>,
+    /// The neighbours of the same type (the on-page contents are drawn by the script from the
+    /// headings, so pages do not carry them twice).
     prev: Option<DocLink>,
     next: Option<DocLink>,
 }
@@ -656,8 +593,6 @@ pub fn document(s: &Shared, i: usize) -> impl Serialize {
     }
     let (obligations, eu_context) = obligations_of(s, i);
     let body = s.body_html(i);
-    let toc = table_of_contents(&body);
-    let toc = if toc.len() >= 3 { toc } else { vec![] };
     let (prev, next) = s.neighbours.get(i).copied().unwrap_or((None, None));
     let is_system = d.doc_type == DocType::System;
     let chain_risks = match aims.facts.system(i) {
@@ -714,7 +649,6 @@ pub fn document(s: &Shared, i: usize) -> impl Serialize {
         banners,
         facts,
         body,
-        toc,
         prev: prev.map(|p| s.link(p)),
         next: next.map(|n| s.link(n)),
         clauses: aims.clauses_of[i].iter().map(|&c| s.clause_link(c)).collect(),
@@ -866,18 +800,5 @@ pub fn control(s: &Shared, i: usize) -> impl Serialize {
             .iter()
             .map(|&r| risk_summary(s, r, false, &[]))
             .collect(),
-    }
-}
-
-#[cfg(test)]
-mod toc_tests {
-    use super::table_of_contents;
-
-    #[test]
-    fn headings_become_contents() {
-        let html = "<h1>T</h1><h2 id=\"scope\">Scope &amp; aims</h2><p>x</p><h3 id=\"who\">Who <em>we</em> are</h3><h4 id=\"d\">Deep</h4>";
-        let toc = table_of_contents(html);
-        let got: Vec<(&str, &str, u8)> = toc.iter().map(|t| (t.id.as_str(), t.text.as_str(), t.level)).collect();
-        assert_eq!(got, [("scope", "Scope & aims", 2), ("who", "Who we are", 3)]);
     }
 }

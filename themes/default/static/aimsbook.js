@@ -421,6 +421,34 @@
     });
   }
 
+  // On-page contents for documents with three or more sections, drawn from their headings (so
+  // pages do not carry them twice). Beside the text on wide screens, above it on narrow ones.
+  (function () {
+    var prose = document.querySelector("article.prose");
+    if (!prose) return;
+    var heads = prose.querySelectorAll("h2[id], h3[id]");
+    if (heads.length < 3) return;
+    var nav = document.createElement("nav");
+    nav.className = "toc";
+    nav.setAttribute("aria-label", "On this page");
+    var title = document.createElement("p");
+    title.className = "toc-title";
+    title.textContent = "On this page";
+    nav.appendChild(title);
+    var ol = document.createElement("ol");
+    heads.forEach(function (h) {
+      var li = document.createElement("li");
+      li.className = "toc-" + h.tagName.charAt(1);
+      var a = document.createElement("a");
+      a.href = "#" + h.id;
+      a.textContent = h.textContent;
+      li.appendChild(a);
+      ol.appendChild(li);
+    });
+    nav.appendChild(ol);
+    prose.parentNode.insertBefore(nav, prose);
+  })();
+
   // The document tree, from the one shared search/nav.js (loaded deferred: it has run by the
   // time the DOM is ready). Groups are drawn when opened, so a large AIMS costs little per page.
   document.addEventListener("DOMContentLoaded", function () {
