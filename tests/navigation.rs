@@ -35,11 +35,15 @@ fn documents_have_contents_neighbours_and_a_tree() {
     let groups = b.eval("document.querySelectorAll('#sidebar details').length");
     assert!(groups.as_u64().unwrap() >= 5, "{groups}");
     // Contents, drawn from the headings: every entry points at a heading of the page.
-    let entries = b.eval("Array.from(document.querySelectorAll('nav.toc a')).map(a => a.getAttribute('href')).join(' ')");
+    let entries =
+        b.eval("Array.from(document.querySelectorAll('nav.toc a')).map(a => a.getAttribute('href')).join(' ')");
     let entries: Vec<String> = entries.as_str().unwrap().split(' ').map(str::to_string).collect();
     assert!(entries.len() >= 3, "{entries:?}");
     for e in &entries {
-        assert!(page.contains(&format!("id=\"{}\"", e.trim_start_matches('#'))), "{e} is a heading of the page");
+        assert!(
+            page.contains(&format!("id=\"{}\"", e.trim_start_matches('#'))),
+            "{e} is a heading of the page"
+        );
     }
 
     // About this portal, linked from every page's footer.

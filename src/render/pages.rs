@@ -33,7 +33,6 @@ pub fn neighbours(aims: &Aims) -> Vec<(Option<usize>, Option<usize>)> {
     out
 }
 
-
 impl Shared<'_> {
     pub fn links_of(&self, idx: &[usize]) -> Vec<DocLink> {
         idx.iter().map(|&i| self.link(i)).collect()
