@@ -30,6 +30,9 @@ pub struct Compiled {
     pub provenance: Option<crate::source::git::Provenance>,
     /// What changed since a revision (`build --since`), for the Changes page and exports.
     pub changes: Option<crate::model::changes::ChangeReport>,
+    /// Ids of the documents left out of this output (an auditor bundle without confidential
+    /// documents), for the About page.
+    pub withheld: Vec<String>,
 }
 
 impl Compiled {
@@ -455,6 +458,7 @@ impl Workspace {
             diagnostics,
             provenance: self.provenance.clone(),
             changes: None,
+            withheld: withheld.ids.iter().cloned().collect(),
         };
         (compiled, withheld)
     }

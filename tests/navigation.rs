@@ -51,3 +51,34 @@ fn documents_have_contents_neighbours_and_a_tree() {
     let about = std::fs::read_to_string(out.join("about.html")).unwrap();
     assert!(about.contains("verify FILE.zip --sha256"), "how to check a bundle");
 }
+
+#[test]
+fn the_about_page_of_a_bundle_names_what_was_withheld() {
+    use std::io::Read;
+    let tmp = tempfile::tempdir().unwrap();
+    let zip_path = tmp.path().join("b.zip");
+    let o = run(&["bundle", sample().to_str().unwrap(), "-o", zip_path.to_str().unwrap()]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let mut zip = zip::ZipArchive::new(std::fs::File::open(&zip_path).unwrap()).unwrap();
+    let mut manifest = String::new();
+    let name = (0..zip.len())
+        .map(|i| zip.by_index(i).unwrap().name().unwrap().to_string())
+        .find(|n| n.ends_with("/manifest.json"))
+        .unwrap();
+    zip.by_name(&name).unwrap().read_to_string(&mut manifest).unwrap();
+    let manifest: serde_json::Value = serde_json::from_str(&manifest).unwrap();
+    let withheld: Vec<String> = manifest["withheld"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|w| w["id"].as_str().unwrap().to_string())
+        .collect();
+    assert!(!withheld.is_empty(), "the sample has a confidential document");
+    let about_name = name.replace("manifest.json", "about.html");
+    let mut about = String::new();
+    zip.by_name(&about_name).unwrap().read_to_string(&mut about).unwrap();
+    assert!(about.contains("Withheld from this copy"));
+    for id in &withheld {
+        assert!(about.contains(&format!(">{id}<")), "{id} named on the About page");
+    }
+}

@@ -782,6 +782,7 @@ struct AboutPage {
     dirty: bool,
     shallow: bool,
     frameworks: Vec<String>,
+    withheld: Vec<String>,
 }
 
 /// About this portal: where it came from and how to check a bundle of it.
@@ -795,6 +796,7 @@ pub fn about(s: &Shared) -> impl Serialize {
         commit: s.provenance.and_then(|p| p.commit.clone()),
         dirty: s.provenance.is_some_and(|p| p.dirty),
         shallow: s.provenance.is_some_and(|p| p.shallow),
+        withheld: s.withheld.to_vec(),
         frameworks: std::iter::once("ISO/IEC 42001:2023".to_string())
             .chain(aims.catalog.frameworks.iter().map(|f| f.name.clone()))
             .collect(),

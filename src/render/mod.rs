@@ -142,6 +142,7 @@ pub fn render_pages(
         provenance: compiled.provenance.as_ref(),
         changes: compiled.changes.as_ref(),
         neighbours: &neighbours,
+        withheld: &compiled.withheld,
     };
     for (path, bytes) in theme.static_files() {
         sink(&path, bytes)?;

@@ -19,6 +19,8 @@ pub struct Shared<'a> {
     /// Per document: the previous and next document of its type, in document-list order
     /// (computed once for the whole portal, so each page costs O(1)).
     pub neighbours: &'a [(Option<usize>, Option<usize>)],
+    /// Ids of documents left out of this output.
+    pub withheld: &'a [String],
 }
 
 /// Previous and next document of the same type, in the order of the document list.
