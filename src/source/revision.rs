@@ -85,6 +85,15 @@ pub fn resolve(root: &Path, rev: &str) -> anyhow::Result<Revision> {
     })
 }
 
+/// The NUL-separated paths git printed, made relative to the source folder (`prefix`).
+fn source_paths(listing: &str, prefix: &str) -> Vec<String> {
+    listing
+        .split('\0')
+        .filter(|p| !p.is_empty())
+        .filter_map(|p| p.strip_prefix(prefix).map(str::to_string))
+        .collect()
+}
+
 /// Source-relative paths of the files at `rev` (under the source folder).
 pub fn files_at(root: &Path, rev: &Revision) -> anyhow::Result<Vec<String>> {
     let listing = output(
@@ -100,11 +109,7 @@ pub fn files_at(root: &Path, rev: &Revision) -> anyhow::Result<Vec<String>> {
             ".",
         ],
     )?;
-    Ok(listing
-        .split('\0')
-        .filter(|p| !p.is_empty())
-        .filter_map(|p| p.strip_prefix(rev.prefix.as_str()).map(str::to_string))
-        .collect())
+    Ok(source_paths(&listing, &rev.prefix))
 }
 
 /// Source-relative paths of tracked files whose content in the working tree differs from `rev`.
@@ -113,11 +118,7 @@ pub fn changed_since(root: &Path, rev: &Revision) -> anyhow::Result<Vec<String>>
         root,
         &["diff", "--name-only", "--no-renames", "-z", &rev.commit, "--", "."],
     )?;
-    Ok(listing
-        .split('\0')
-        .filter(|p| !p.is_empty())
-        .filter_map(|p| p.strip_prefix(rev.prefix.as_str()).map(str::to_string))
-        .collect())
+    Ok(source_paths(&listing, &rev.prefix))
 }
 
 /// Source-relative paths that differ between two revisions.
@@ -135,11 +136,7 @@ pub fn changed_between(root: &Path, from: &Revision, to: &Revision) -> anyhow::R
             ".",
         ],
     )?;
-    Ok(listing
-        .split('\0')
-        .filter(|p| !p.is_empty())
-        .filter_map(|p| p.strip_prefix(from.prefix.as_str()).map(str::to_string))
-        .collect())
+    Ok(source_paths(&listing, &from.prefix))
 }
 
 /// The contents of source-relative `paths` at `rev`, in order; `None` for a path that does not

@@ -296,3 +296,27 @@ pub fn broken_links(root: &Path) -> Vec<String> {
     }
     problems
 }
+
+/// git in `dir`, with one person's name and the given date as author and committer date, and
+/// no configuration of the machine's user.
+pub fn git_at(dir: &Path, date: &str, args: &[&str]) -> String {
+    let o = std::process::Command::new("git")
+        .current_dir(dir)
+        .args(args)
+        .env("GIT_CONFIG_GLOBAL", "/dev/null")
+        .env("GIT_CONFIG_NOSYSTEM", "1")
+        .env("GIT_AUTHOR_NAME", "Dana & Auditor")
+        .env("GIT_AUTHOR_EMAIL", "dana@example.org")
+        .env("GIT_COMMITTER_NAME", "Dana & Auditor")
+        .env("GIT_COMMITTER_EMAIL", "dana@example.org")
+        .env("GIT_AUTHOR_DATE", format!("{date}T10:00:00Z"))
+        .env("GIT_COMMITTER_DATE", format!("{date}T10:00:00Z"))
+        .output()
+        .expect("git runs");
+    assert!(
+        o.status.success(),
+        "git {args:?}: {}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
