@@ -66,7 +66,18 @@ pub fn resolve(root: &Path, rev: &str) -> anyhow::Result<Revision> {
     // A plain date (2025-11-01): the last commit made before the end of that day on the
     // current branch. Git's own `main@{2025-11-01}` reads the reflog, which a clone lacks.
     .or_else(|| {
-        crate::model::fields::parse_date(rev)?;
+        let b = rev.as_bytes();
+        let date_shaped = b.len() == 10
+            && b.iter().enumerate().all(|(i, c)| {
+                if i == 4 || i == 7 {
+                    *c == b'-'
+                } else {
+                    c.is_ascii_digit()
+                }
+            });
+        if !date_shaped {
+            return None;
+        }
         output(root, &["rev-list", "-1", &format!("--before={rev} 23:59:59"), "HEAD"])
             .ok()
             .map(|s| s.trim().to_string())
