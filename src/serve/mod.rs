@@ -322,16 +322,12 @@ fn render_failure(e: &anyhow::Error, compiled: &Compiled) -> Diagnostic {
             "fix the template in themes/ (or remove the override)".to_string(),
         ),
     };
-    // Template errors point at `--> NAME:LINE:COLUMN`.
-    let place = text.split_once(" --> ").and_then(|(_, rest)| {
-        let mut parts = rest.lines().next()?.rsplitn(3, ':');
-        let column: usize = parts.next()?.trim().parse().ok()?;
-        let line: usize = parts.next()?.parse().ok()?;
-        let name = parts.next()?;
+    // Template errors point at `--> NAME:LINE:COLUMN`, NAME a template or an override's file.
+    let place = render::theme::error_place(&text).and_then(|(name, line, column)| {
         let (_, path) = compiled
             .theme_files
             .iter()
-            .find(|(n, _)| n.strip_prefix("templates/") == Some(name))?;
+            .find(|(n, p)| n.strip_prefix("templates/") == Some(name.as_str()) || p.display().to_string() == name)?;
         Some((crate::source::rel_path(&compiled.root, path), line, column))
     });
     match place {
