@@ -88,11 +88,12 @@ pub fn error_place(text: &str) -> Option<(String, usize, usize)> {
     Some((parts.next()?.to_string(), line, column))
 }
 
+/// Template sources by name, and each override's file by template name.
+type Merged = (Vec<(String, String)>, Vec<(String, PathBuf)>);
+
 /// The built-in templates with the overrides read over them, and each override's file by
 /// template name.
-fn merged_templates(
-    overrides: &[(String, PathBuf)],
-) -> Result<(Vec<(String, String)>, Vec<(String, PathBuf)>), TemplateError> {
+fn merged_templates(overrides: &[(String, PathBuf)]) -> Result<Merged, TemplateError> {
     let mut templates: Vec<(String, String)> = TEMPLATES.iter().map(|(n, t)| (n.to_string(), t.to_string())).collect();
     let mut paths: Vec<(String, PathBuf)> = Vec::new();
     for (name, path) in overrides {
