@@ -63,12 +63,11 @@ pub fn run(src: &Path, output: Option<&Path>, include_confidential: bool, sign: 
     let withhold = |d: &crate::model::Document| !include && d.classification.as_deref() == Some("confidential");
     // Resolve the graph again only when something is left out; otherwise the checked one is it.
     let any_withheld = ws.files.values().flat_map(|u| u.docs.iter()).any(|d| withhold(d));
-    let (mut compiled, withheld) = if any_withheld {
+    let (compiled, withheld) = if any_withheld {
         ws.compile_withholding(&withhold)
     } else {
         (checked, Default::default())
     };
-    compiled.provenance = crate::source::git::read(&ws.root, Some(&ws.config.output));
     let date = compiled.aims.today;
     let name = slug(ws.config.organization.as_deref().unwrap_or(&ws.config.title));
     let stem = format!(

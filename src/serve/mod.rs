@@ -386,9 +386,8 @@ pub fn run(opts: ServeOptions) -> anyhow::Result<i32> {
     // announced) is missed.
     let ignore = vec![ws.root.join(&ws.config.output)];
     let watcher = watch::SourceWatcher::new(&ws.root, ignore, opts.poll)?;
-    let provenance = crate::source::git::read(&ws.root, Some(&ws.config.output));
+    // Provenance and history come with the workspace (one git log, beside the parsing).
     let mut current = ws.compile();
-    current.provenance = provenance.clone();
     print_root_causes_first(&current);
 
     let mut theme: Option<render::theme::Theme> = None;
@@ -503,8 +502,7 @@ pub fn run(opts: ServeOptions) -> anyhow::Result<i32> {
                 }
             }
         }
-        let mut next = ws.compile();
-        next.provenance = provenance.clone();
+        let next = ws.compile();
         let label = match changed.len() {
             0..=3 => changed.join(", "),
             n => format!("{}, … ({n} files)", changed[..2].join(", ")),

@@ -176,11 +176,6 @@ pub fn failure(stderr: &str) -> Option<Diagnostic> {
     Some(Diagnostic::warning("AIMS091", "", format!("git cannot read the repository: {cause}")).help(help))
 }
 
-/// Reads provenance for the repository at `root`; `output` (relative) is ignored for dirtiness.
-pub fn read(root: &Path, output: Option<&str>) -> Option<Provenance> {
-    load(root, output).0
-}
-
 /// Reads provenance, with a warning (AIMS091) when git fails inside a repository. Outside a
 /// repository, or without git, there is neither provenance nor a warning.
 pub fn load(root: &Path, output: Option<&str>) -> (Option<Provenance>, Vec<Diagnostic>) {
