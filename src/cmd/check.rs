@@ -21,12 +21,7 @@ pub fn assessment_json(aims: &Aims) -> serde_json::Value {
         "clauses": f.clause_counts,
         "risks": f.risk_counts,
         "documents": f.documents,
-        "systems": {
-            "live": f.systems.iter().filter(|s| !s.retired).count(),
-            "retired": f.systems.iter().filter(|s| s.retired).count(),
-            "in_operation_without_approved_impact_assessment":
-                f.systems.iter().filter(|s| s.in_operation && !s.approved_assessment).count(),
-        },
+        "systems": f.system_counts,
     })
 }
 

@@ -332,6 +332,13 @@ pub struct SystemFacts {
 }
 
 #[derive(Debug, Clone, Default, Serialize, PartialEq, Eq)]
+pub struct SystemCounts {
+    pub live: usize,
+    pub retired: usize,
+    pub in_operation_without_approved_impact_assessment: usize,
+}
+
+#[derive(Debug, Clone, Default, Serialize, PartialEq, Eq)]
 pub struct DocumentCounts {
     /// Documents and register entities that are not retired.
     pub live: usize,
@@ -382,6 +389,7 @@ pub struct Assessment {
     pub risk_of: Vec<Option<usize>>,
     pub systems: Vec<SystemFacts>,
     pub system_of: Vec<Option<usize>>,
+    pub system_counts: SystemCounts,
     pub risk_counts: RiskCounts,
     /// Per other framework (catalog order), per control.
     pub frameworks: Vec<Vec<FrameworkControlFacts>>,
@@ -414,6 +422,24 @@ impl Assessment {
 
     pub fn system(&self, doc: usize) -> Option<&SystemFacts> {
         self.system_of.get(doc).copied().flatten().map(|i| &self.systems[i])
+    }
+
+    /// The heat map: `cells[likelihood-1][impact-1]` holds the live risks (document indices)
+    /// scored there, inherent or residual, on the organisation's scale.
+    pub fn heat_grid(&self, scale: i64, residual: bool) -> Vec<Vec<Vec<usize>>> {
+        let n = scale.max(0) as usize;
+        let mut cells = vec![vec![Vec::new(); n]; n];
+        for r in self.risks.iter().filter(|r| !r.retired) {
+            if let Some(s) = if residual { r.residual } else { r.inherent } {
+                if let Some(cell) = cells
+                    .get_mut((s.likelihood - 1) as usize)
+                    .and_then(|row| row.get_mut((s.impact - 1) as usize))
+                {
+                    cell.push(r.doc);
+                }
+            }
+        }
+        cells
     }
 
     /// The live evidence of a control that is in scope for any of `systems` (all of it when
@@ -670,6 +696,15 @@ impl Assessment {
                 eu: eu_facts,
             });
         }
+        self.system_counts = SystemCounts {
+            live: self.systems.iter().filter(|s| !s.retired).count(),
+            retired: self.systems.iter().filter(|s| s.retired).count(),
+            in_operation_without_approved_impact_assessment: self
+                .systems
+                .iter()
+                .filter(|s| s.in_operation && !s.approved_assessment)
+                .count(),
+        };
     }
 
     /// The EU AI Act obligations of one system: each rule of the catalog whose roles include one

@@ -183,17 +183,17 @@ pub fn dashboard(s: &Shared) -> impl Serialize {
         })
         .collect();
 
-    let n = aims.config.risk.scale as usize;
-    let mut inherent = vec![vec![Vec::new(); n]; n];
-    let mut residual = vec![vec![Vec::new(); n]; n];
-    for r in facts.risks.iter().filter(|r| !r.retired) {
-        let id = &aims.docs[r.doc].id;
-        for (score, map) in [(r.inherent, &mut inherent), (r.residual, &mut residual)] {
-            if let Some(sc) = score {
-                map[(sc.likelihood - 1) as usize][(sc.impact - 1) as usize].push(id.clone());
-            }
-        }
-    }
+    let ids = |grid: Vec<Vec<Vec<usize>>>| -> Vec<Vec<Vec<String>>> {
+        grid.into_iter()
+            .map(|row| {
+                row.into_iter()
+                    .map(|cell| cell.into_iter().map(|d| aims.docs[d].id.clone()).collect())
+                    .collect()
+            })
+            .collect()
+    };
+    let inherent = ids(facts.heat_grid(aims.config.risk.scale, false));
+    let residual = ids(facts.heat_grid(aims.config.risk.scale, true));
     let actions: Vec<ActionView> = facts
         .actions
         .iter()
@@ -231,8 +231,8 @@ pub fn dashboard(s: &Shared) -> impl Serialize {
         overdue,
         due_soon,
         open_nonconformities,
-        systems: facts.systems.iter().filter(|s| !s.retired).count(),
-        retired_systems: facts.systems.iter().filter(|s| s.retired).count(),
+        systems: facts.system_counts.live,
+        retired_systems: facts.system_counts.retired,
         risks: facts.risk_counts.live,
         retired_risks: facts.risk_counts.retired,
         high_risks: facts.risk_counts.high,
@@ -493,8 +493,8 @@ pub fn systems(s: &Shared) -> impl Serialize {
     Systems {
         page_title: "AI system inventory".into(),
         nav: "systems",
-        live: rows.iter().filter(|r| !r.retired).count(),
-        retired: rows.iter().filter(|r| r.retired).count(),
+        live: aims.facts.system_counts.live,
+        retired: aims.facts.system_counts.retired,
         eu_enabled: aims
             .catalog
             .frameworks
@@ -548,26 +548,23 @@ struct HeatCell {
     ids: Vec<String>,
 }
 
-/// The heat map of live risks by (likelihood, impact), highest impact first.
-fn heat_rows(
-    rows: &[RiskRow],
-    scale: i64,
-    criteria: &crate::config::RiskCriteria,
-    pair: impl Fn(&RiskRow) -> Option<(i64, i64)>,
-) -> Vec<HeatRow> {
-    (1..=scale)
+/// A heat map of the register, highest impact first, from the assessment's grid.
+fn heat_rows(s: &Shared, residual: bool) -> Vec<HeatRow> {
+    let aims = s.aims;
+    let criteria = &aims.config.risk;
+    let grid = aims.facts.heat_grid(criteria.scale, residual);
+    (1..=criteria.scale)
         .rev()
         .map(|impact| HeatRow {
             impact,
-            cells: (1..=scale)
+            cells: (1..=criteria.scale)
                 .map(|likelihood| HeatCell {
                     likelihood,
                     impact,
                     level: crate::model::assess::RiskLevel::of(likelihood * impact, criteria).as_str(),
-                    ids: rows
+                    ids: grid[(likelihood - 1) as usize][(impact - 1) as usize]
                         .iter()
-                        .filter(|r| !r.summary.retired && pair(r) == Some((likelihood, impact)))
-                        .map(|r| r.summary.link.id.clone())
+                        .map(|&d| aims.docs[d].id.clone())
                         .collect(),
                 })
                 .collect(),
@@ -600,8 +597,8 @@ pub fn risks(s: &Shared) -> impl Serialize {
     });
     let criteria = &aims.config.risk;
     let scale = criteria.scale;
-    let heat_inherent = heat_rows(&rows, scale, criteria, |r| r.likelihood.zip(r.impact));
-    let heat_residual = heat_rows(&rows, scale, criteria, |r| r.residual_likelihood.zip(r.residual_impact));
+    let heat_inherent = heat_rows(s, false);
+    let heat_residual = heat_rows(s, true);
     Risks {
         page_title: "Risk register".into(),
         nav: "risks",
