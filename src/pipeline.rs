@@ -242,12 +242,8 @@ impl Workspace {
     pub fn at_revision(&self, rev: &source::revision::Revision, changed: &[String]) -> anyhow::Result<Workspace> {
         let at = source::revision::files_at(&self.root, rev)?;
         let output = self.config.output.trim_end_matches('/').to_string();
-        let excluded = |rel: &str| {
-            rel.split('/')
-                .any(|c| c.starts_with('.') || c.contains(source::TEMP_MARKER))
-                || rel.starts_with("themes/")
-                || (!output.is_empty() && (rel == output || rel.starts_with(&format!("{output}/"))))
-        };
+        // What the walk would not read is not read from the revision either.
+        let excluded = |rel: &str| source::skipped_path(rel, &output);
         let at: std::collections::BTreeSet<String> = at.into_iter().filter(|r| !excluded(r)).collect();
         let settings_changed = changed
             .iter()

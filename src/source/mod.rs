@@ -38,6 +38,24 @@ pub enum Origin {
     },
 }
 
+/// Whether the walk leaves out a file or folder by its name at `depth` (1 = the top): hidden
+/// ones, our temporary files, and the `themes/` folder.
+pub fn skipped_component(name: &str, depth: usize, is_dir: bool) -> bool {
+    name.starts_with('.') || name.contains(TEMP_MARKER) || (depth == 1 && name == "themes" && is_dir)
+}
+
+/// Whether the walk leaves out a source-relative path (as git lists files): the same rules as
+/// the walk, plus the output folder (`output`, relative to the source).
+pub fn skipped_path(rel: &str, output: &str) -> bool {
+    let parts: Vec<&str> = rel.split('/').collect();
+    let output = output.trim_end_matches('/');
+    parts
+        .iter()
+        .enumerate()
+        .any(|(i, c)| skipped_component(c, i + 1, i + 1 < parts.len()))
+        || (!output.is_empty() && (rel == output || rel.starts_with(&format!("{output}/"))))
+}
+
 /// Part of the name of the temporary folders and files a build writes; the walk skips them.
 pub const TEMP_MARKER: &str = ".aimsbook-tmp";
 
@@ -223,10 +241,7 @@ pub fn load(root: &Path, output: Option<&Path>) -> anyhow::Result<Loaded> {
                 return true;
             }
             let name = e.file_name().to_string_lossy();
-            if name.starts_with('.') || name.contains(TEMP_MARKER) {
-                return false;
-            }
-            if e.depth() == 1 && name == "themes" && e.file_type().is_dir() {
+            if skipped_component(&name, e.depth(), e.file_type().is_dir()) {
                 return false;
             }
             if e.path() == output {
@@ -629,4 +644,25 @@ fn quote_number_at(yaml: &str, line: usize, column: usize) -> Option<String> {
         offset += l.len();
     }
     None
+}
+
+#[cfg(test)]
+mod skip_tests {
+    use super::skipped_path;
+
+    #[test]
+    fn revision_paths_are_skipped_like_the_walk_skips_them() {
+        for skipped in [
+            ".git/x.md",
+            "docs/.hidden.md",
+            "themes/t/templates/a.html",
+            "public/docs/A.html",
+            "p.aimsbook-tmp-1/x.md",
+        ] {
+            assert!(skipped_path(skipped, "public"), "{skipped}");
+        }
+        for read in ["docs/a.md", "themes.md", "policies/themes/a.md", "publication.md"] {
+            assert!(!skipped_path(read, "public"), "{read}");
+        }
+    }
 }
