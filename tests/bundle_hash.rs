@@ -514,3 +514,16 @@ fn without_ssh_keygen_signing_and_checking_are_clear_errors() {
     assert!(stderr(&o).contains("ssh-keygen was not found"), "{}", stderr(&o));
     assert!(stdout(&o).is_empty(), "nothing reported before: {}", stdout(&o));
 }
+
+#[test]
+fn verify_of_a_path_that_does_not_exist_says_what_to_give_it() {
+    let tmp = tempfile::tempdir().unwrap();
+    let missing = tmp.path().join("nothing.zip");
+    let o = run(&["verify", missing.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(2));
+    let err = stderr(&o);
+    assert!(
+        err.contains("does not exist") && err.contains("help: give the zip"),
+        "{err}"
+    );
+}

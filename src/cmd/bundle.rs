@@ -217,6 +217,13 @@ pub struct Signer<'a> {
 /// or the signature cannot be read, or the arguments do not fit.
 pub fn verify(path: &Path, sha256: Option<&str>, signer: Option<Signer>) -> anyhow::Result<i32> {
     let is_dir = path.is_dir();
+    if !path.exists() {
+        eprintln!(
+            "error: {} does not exist\n  help: give the zip that `aimsbook bundle` wrote (e.g. aimsbook verify northwind-aims-2026-11-15.zip), or the folder it was unpacked to",
+            path.display()
+        );
+        return Ok(EXIT_FAILURE);
+    }
     let error = |e: anyhow::Error| {
         eprintln!("error: {e:#}");
         Ok(EXIT_FAILURE)
