@@ -35,18 +35,24 @@ impl Drop for Server {
 
 /// Starts `serve` on `src` and waits for the address it announces.
 pub fn serve(src: &Path) -> Server {
-    use std::io::{BufRead, BufReader};
     let mut child = bin()
         .args(["serve", src.to_str().unwrap(), "--port", "0", "--debounce", "30"])
         .stdout(std::process::Stdio::piped())
         .stderr(std::process::Stdio::null())
         .spawn()
         .unwrap();
+    let (url, port) = announced(&mut child).unwrap_or_else(|line| panic!("no port in {line:?}"));
+    Server { child, port, url }
+}
+
+/// The address `serve` announces on its first line of stdout
+/// ("serving SRC at http://ADDRESS:PORT/ (Ctrl-C to stop)"), or that line when it has none.
+fn announced(child: &mut std::process::Child) -> Result<(String, u16), String> {
+    use std::io::{BufRead, BufReader};
     let mut line = String::new();
     BufReader::new(child.stdout.take().unwrap())
         .read_line(&mut line)
         .unwrap();
-    // "serving SRC at http://127.0.0.1:PORT/ (Ctrl-C to stop)"
     let url = line
         .split(" at ")
         .nth(1)
@@ -54,12 +60,11 @@ pub fn serve(src: &Path) -> Server {
         .unwrap_or_default()
         .to_string();
     let port = url
-        .rsplit("127.0.0.1:")
+        .trim_end_matches('/')
+        .rsplit(':')
         .next()
-        .and_then(|r| r.split('/').next())
         .and_then(|p| p.parse().ok());
-    let port = port.unwrap_or_else(|| panic!("no port in {line:?}"));
-    Server { child, port, url }
+    port.map(|p| (url, p)).ok_or(line)
 }
 
 impl Server {
@@ -105,7 +110,7 @@ impl LoggedServer {
 /// Starts `serve` on `src` with `extra` arguments (e.g. `--bind`), on a free port, keeping
 /// what it prints to stderr.
 pub fn serve_logged(src: &Path, extra: &[&str]) -> LoggedServer {
-    use std::io::{BufRead, BufReader, Read};
+    use std::io::Read;
     let mut child = bin()
         .args(["serve", src.to_str().unwrap(), "--port", "0", "--debounce", "30"])
         .args(extra)
@@ -127,23 +132,8 @@ pub fn serve_logged(src: &Path, extra: &[&str]) -> LoggedServer {
             }
         });
     }
-    let mut line = String::new();
-    BufReader::new(child.stdout.take().unwrap())
-        .read_line(&mut line)
-        .unwrap();
-    // "serving SRC at http://ADDRESS:PORT/ (Ctrl-C to stop)"
-    let url = line
-        .split(" at ")
-        .nth(1)
-        .and_then(|r| r.split_whitespace().next())
-        .unwrap_or_default()
-        .to_string();
-    let port = url
-        .trim_end_matches('/')
-        .rsplit(':')
-        .next()
-        .and_then(|p| p.parse().ok())
-        .unwrap_or_else(|| panic!("no port in {line:?}; stderr: {}", log.lock().unwrap()));
+    let (url, port) =
+        announced(&mut child).unwrap_or_else(|line| panic!("no port in {line:?}; stderr: {}", log.lock().unwrap()));
     LoggedServer {
         server: Server { child, port, url },
         log,
