@@ -95,9 +95,9 @@ fn sanitizer() -> &'static ammonia::Builder<'static> {
 /// Raw HTML as an author wrote it, with our slot scheme made unusable: only the compiler writes
 /// `aimsbook:` URLs.
 fn neutralise_raw(html: &str) -> CowStr<'_> {
-    if html.to_ascii_lowercase().contains("aimsbook:") {
+    let lower = html.to_ascii_lowercase();
+    if lower.contains("aimsbook:") {
         let mut out = String::with_capacity(html.len());
-        let lower = html.to_ascii_lowercase();
         let mut last = 0;
         for (i, _) in lower.match_indices("aimsbook:") {
             out.push_str(&html[last..i]);
