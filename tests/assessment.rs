@@ -50,7 +50,7 @@ fn the_sample_states_the_same_soa_figures_on_every_page_in_the_exports_and_in_ch
     // What the SoA itself declares, read independently of aimsbook.
     let soa_text = std::fs::read_to_string(sample().join("soa.md")).unwrap();
     let front = soa_text.split("---").nth(1).unwrap();
-    let yaml: serde_yaml_ng::Value = serde_yaml_ng::from_str(front).unwrap();
+    let yaml: yaml_serde::Value = yaml_serde::from_str(front).unwrap();
     let declared_implemented: BTreeSet<String> = yaml["applicability"]
         .as_mapping()
         .unwrap()

@@ -141,7 +141,7 @@ struct RawGroup {
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct RawControl {
-    id: serde_yaml_ng::Value,
+    id: yaml_serde::Value,
     title: String,
     #[serde(default)]
     summary: String,
@@ -160,7 +160,7 @@ pub fn builtin_frameworks() -> &'static [(Framework, EuRules)] {
             .iter()
             .map(|(_, text)| {
                 // Part of the binary and covered by unit tests: a failure here is a bug.
-                let raw: RawBuiltin = serde_yaml_ng::from_str(text).expect("built-in framework catalog parses");
+                let raw: RawBuiltin = yaml_serde::from_str(text).expect("built-in framework catalog parses");
                 (
                     Framework::from_areas(raw.prefix, raw.name, raw.version, raw.areas, true),
                     EuRules {
@@ -177,7 +177,7 @@ fn builtin_crosswalk() -> &'static [RawMapping] {
     static CELL: std::sync::OnceLock<Vec<RawMapping>> = std::sync::OnceLock::new();
     CELL.get_or_init(|| {
         let raw: RawCrosswalk =
-            serde_yaml_ng::from_str(include_str!("crosswalk.yaml")).expect("built-in crosswalk parses");
+            yaml_serde::from_str(include_str!("crosswalk.yaml")).expect("built-in crosswalk parses");
         let basis = raw.basis;
         raw.mappings
             .into_iter()
@@ -194,7 +194,7 @@ fn line_of(text: &str, needle: &str) -> Option<usize> {
     text.lines().position(|l| l.contains(needle)).map(|i| i + 1)
 }
 
-fn yaml_diag(rel: &str, e: &serde_yaml_ng::Error) -> Diagnostic {
+fn yaml_diag(rel: &str, e: &yaml_serde::Error) -> Diagnostic {
     let full = e.to_string();
     let msg = full.split(" at line ").next().unwrap_or(&full).to_string();
     let (line, col) = e.location().map(|l| (l.line(), l.column())).unwrap_or((1, 1));
@@ -218,7 +218,7 @@ impl Catalog {
         }
         let mut user_mappings: Vec<(String, Arc<str>, RawMapping)> = Vec::new();
         for (rel, text) in user_files {
-            let raw: RawUserFile = match serde_yaml_ng::from_str(text) {
+            let raw: RawUserFile = match yaml_serde::from_str(text) {
                 Ok(r) => r,
                 Err(e) => {
                     diags.push(yaml_diag(rel, &e));
@@ -287,7 +287,7 @@ impl Catalog {
                 let mut controls = Vec::new();
                 for c in g.controls {
                     let id = crate::model::document::scalar_text(&c.id);
-                    if let serde_yaml_ng::Value::Number(n) = &c.id {
+                    if let yaml_serde::Value::Number(n) = &c.id {
                         if n.is_f64() {
                             diags.push(
                                 Diagnostic::error("AIMS039", rel.clone(), format!("control id {id} is written as a number"))

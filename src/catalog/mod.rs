@@ -136,7 +136,7 @@ impl Catalog {
         CELL.get_or_init(|| {
             // The data file is part of the binary and covered by a unit test: failing here is a bug.
             let raw: RawIso =
-                serde_yaml_ng::from_str(include_str!("iso42001.yaml")).expect("built-in ISO/IEC 42001 catalog parses");
+                yaml_serde::from_str(include_str!("iso42001.yaml")).expect("built-in ISO/IEC 42001 catalog parses");
             let clause_index = raw.clauses.iter().enumerate().map(|(i, c)| (c.id.clone(), i)).collect();
             Catalog {
                 clauses: raw.clauses,

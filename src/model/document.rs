@@ -1,8 +1,8 @@
 //! Typed documents and register entities, built from raw records. Every value is checked against
 //! the schema in `fields`; a bad value becomes a diagnostic naming the key's line and column.
 
-use serde_yaml_ng::{Mapping, Value};
 use time::Date;
+use yaml_serde::{Mapping, Value};
 
 use super::fields::{self, Interval};
 use super::kinds::{Art50Case, DocType, EuCategory, HighRiskBasis, Role, SoaStatus, Status};

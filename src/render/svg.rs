@@ -87,10 +87,10 @@ pub fn heat_map(title: &str, cells: &[Vec<Vec<String>>], criteria: &RiskCriteria
 }
 
 fn escape(s: &str) -> String {
-    s.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-        .replace('"', "&quot;")
+    let mut out = String::with_capacity(s.len());
+    // Writing to a String cannot fail.
+    let _ = pulldown_cmark_escape::escape_html(&mut out, s);
+    out
 }
 
 #[cfg(test)]

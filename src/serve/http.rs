@@ -210,22 +210,21 @@ pub fn resolve(root: &Path, url: &str) -> Result<PathBuf, u16> {
     Ok(canonical)
 }
 
+/// Decodes `%XX` escapes; a malformed escape (`%zz`, a trailing `%`) or bytes that are not
+/// UTF-8 make the request bad.
 fn percent_decode(s: &str) -> Option<String> {
-    let b = s.as_bytes();
-    let mut out = Vec::with_capacity(b.len());
-    let mut i = 0;
-    while i < b.len() {
-        if b[i] == b'%' {
-            let hex = |x: u8| (x as char).to_digit(16);
-            let (h, l) = (hex(*b.get(i + 1)?)?, hex(*b.get(i + 2)?)?);
-            out.push((h * 16 + l) as u8);
-            i += 3;
-        } else {
-            out.push(b[i]);
-            i += 1;
-        }
+    let malformed = s.match_indices('%').any(|(i, _)| {
+        !s.as_bytes()
+            .get(i + 1..i + 3)
+            .is_some_and(|h| h.iter().all(u8::is_ascii_hexdigit))
+    });
+    if malformed {
+        return None;
     }
-    String::from_utf8(out).ok()
+    percent_encoding::percent_decode_str(s)
+        .decode_utf8()
+        .ok()
+        .map(|c| c.into_owned())
 }
 
 fn not_found_page(state: &State) -> String {
@@ -681,6 +680,8 @@ mod tests {
         assert_eq!(resolve(dir.path(), "/docs/..%5c..%5cx"), Err(403));
         assert_eq!(resolve(dir.path(), "/nope.html"), Err(404));
         assert_eq!(resolve(dir.path(), "/%ff"), Err(400));
+        assert_eq!(resolve(dir.path(), "/docs/a%2"), Err(400));
+        assert_eq!(resolve(dir.path(), "/docs/%zz.html"), Err(400));
         std::os::unix::fs::symlink("/etc", dir.path().join("etc")).unwrap();
         assert_eq!(resolve(dir.path(), "/etc/hostname"), Err(403));
     }

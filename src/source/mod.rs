@@ -13,7 +13,7 @@ use std::collections::{BTreeSet, HashMap};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use serde_yaml_ng::{Mapping, Value};
+use yaml_serde::{Mapping, Value};
 
 use crate::config::{self, Config, CONFIG_FILE};
 use crate::diagnostic::{Diagnostic, SourceTexts};
@@ -558,7 +558,7 @@ pub fn parse_yaml_mapping(rel: &str, yaml: &str, first_line: usize) -> Result<Ma
     // Integers too large for any number type are kept as text, so the typed reader can say
     // "out of range" about the key instead of the whole frontmatter failing.
     for _ in 0..16 {
-        match serde_yaml_ng::from_str::<Value>(&text) {
+        match yaml_serde::from_str::<Value>(&text) {
             Ok(Value::Mapping(m)) => return Ok(m),
             Ok(Value::Null) => return Ok(Mapping::new()),
             Ok(_) => {
@@ -585,7 +585,7 @@ pub fn parse_yaml_mapping(rel: &str, yaml: &str, first_line: usize) -> Result<Ma
     ))
 }
 
-fn yaml_error(rel: &str, yaml: &str, first_line: usize, e: &serde_yaml_ng::Error) -> Diagnostic {
+fn yaml_error(rel: &str, yaml: &str, first_line: usize, e: &yaml_serde::Error) -> Diagnostic {
     let full = e.to_string();
     let mut msg = full.split(" at line ").next().unwrap_or(&full).to_string();
     let mut pos = e.location().map(|l| (l.line(), l.column()));

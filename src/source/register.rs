@@ -5,7 +5,7 @@ use std::collections::HashMap;
 use std::path::Path;
 use std::sync::Arc;
 
-use serde_yaml_ng::{Mapping, Value};
+use yaml_serde::{Mapping, Value};
 
 use super::{read_text, LoadResult, Origin, Record};
 use crate::config::Config;
@@ -267,7 +267,7 @@ fn unbalanced_quote(text: &str, delimiter: u8) -> Option<(usize, usize)> {
 
 fn load_yaml(rel: &str, text: &Arc<str>, declared: Option<String>) -> (Vec<Record>, Vec<Diagnostic>) {
     let mut diags = Vec::new();
-    let value: Value = match serde_yaml_ng::from_str(text) {
+    let value: Value = match yaml_serde::from_str(text) {
         Ok(v) => v,
         Err(e) => {
             let (line, col) = e.location().map(|l| (l.line(), l.column())).unwrap_or((1, 1));
