@@ -7,7 +7,11 @@ use std::process::Command;
 
 fn version_key(v: &str) -> (u64, u64, u64) {
     let mut parts = v.split('.').map(|p| p.parse::<u64>().unwrap_or(0));
-    (parts.next().unwrap_or(0), parts.next().unwrap_or(0), parts.next().unwrap_or(0))
+    (
+        parts.next().unwrap_or(0),
+        parts.next().unwrap_or(0),
+        parts.next().unwrap_or(0),
+    )
 }
 
 #[test]
@@ -22,7 +26,15 @@ fn declared_rust_version_is_what_the_locked_dependencies_need() {
             .to_string()
     };
     let out = Command::new(cargo)
-        .args(["metadata", "--locked", "--offline", "--format-version", "1", "--filter-platform", &host])
+        .args([
+            "metadata",
+            "--locked",
+            "--offline",
+            "--format-version",
+            "1",
+            "--filter-platform",
+            &host,
+        ])
         .current_dir(env!("CARGO_MANIFEST_DIR"))
         .output()
         .expect("cargo metadata runs");
@@ -33,7 +45,12 @@ fn declared_rust_version_is_what_the_locked_dependencies_need() {
     );
     let meta: serde_json::Value = serde_json::from_slice(&out.stdout).expect("cargo metadata prints JSON");
     let packages = meta["packages"].as_array().expect("packages");
-    let by_id = |id: &str| packages.iter().find(|p| p["id"] == id).expect("package of a resolve node");
+    let by_id = |id: &str| {
+        packages
+            .iter()
+            .find(|p| p["id"] == id)
+            .expect("package of a resolve node")
+    };
     let root = meta["resolve"]["root"].as_str().expect("a root package").to_string();
     let nodes = meta["resolve"]["nodes"].as_array().expect("resolve nodes");
     let node = |id: &str| nodes.iter().find(|n| n["id"] == id).expect("resolve node");
@@ -57,14 +74,20 @@ fn declared_rust_version_is_what_the_locked_dependencies_need() {
             }
         }
     }
-    let declared = by_id(&root)["rust_version"].as_str().expect("Cargo.toml declares rust-version").to_string();
+    let declared = by_id(&root)["rust_version"]
+        .as_str()
+        .expect("Cargo.toml declares rust-version")
+        .to_string();
     let (needed, by) = seen
         .iter()
         .filter(|id| **id != root)
         .filter_map(|id| {
             let p = by_id(id);
             let v = p["rust_version"].as_str()?;
-            Some((v.to_string(), format!("{} {}", p["name"].as_str()?, p["version"].as_str()?)))
+            Some((
+                v.to_string(),
+                format!("{} {}", p["name"].as_str()?, p["version"].as_str()?),
+            ))
         })
         .max_by_key(|(v, _)| version_key(v))
         .expect("some dependency declares a rust-version");

@@ -27,7 +27,19 @@ pub struct Server {
 }
 
 impl Drop for Server {
+    /// Asks `serve` to stop (SIGTERM, as Ctrl-C would) so it removes its preview folder, and
+    /// kills it only if it has not stopped within two seconds.
     fn drop(&mut self) {
+        let _ = std::process::Command::new("kill")
+            .args(["-TERM", &self.child.id().to_string()])
+            .status();
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(2);
+        while std::time::Instant::now() < deadline {
+            if let Ok(Some(_)) = self.child.try_wait() {
+                return;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(20));
+        }
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
