@@ -118,19 +118,31 @@ fn a_phone_gets_a_menu_button_that_opens_the_navigation() {
     );
     assert_eq!(shown, json!(true), "a visible, focusable menu button");
     assert_eq!(
-        b.eval("document.querySelector('.topbar > nav.mainnav').getBoundingClientRect().height"),
+        b.eval("[...document.querySelectorAll('.topbar nav.mainnav a')].filter(a => a.checkVisibility()).length"),
         json!(0),
-        "the full navigation row is folded away"
+        "the navigation is folded behind the button"
+    );
+    assert_eq!(
+        b.eval("document.querySelectorAll('.topbar nav').length"),
+        json!(1),
+        "one navigation, not a second copy for phones"
     );
     b.eval("document.querySelector('details.menu > summary').click(); true");
-    let links = b.eval(
-        "[...document.querySelectorAll('details.menu nav a')].filter(a => a.getBoundingClientRect().height > 0).length",
-    );
+    let links = b.eval("[...document.querySelectorAll('details.menu nav a')].filter(a => a.checkVisibility()).length");
     assert!(links.as_u64().unwrap() >= 6, "the open menu shows the links: {links}");
+    // Escape folds it again and gives the focus back to the button.
+    b.eval("document.dispatchEvent(new KeyboardEvent('keydown', {key: 'Escape'})); true");
+    assert_eq!(b.eval("document.querySelector('details.menu').open"), json!(false));
     // At a laptop's width there is no menu button, only the navigation row.
     let mut wide = open("index.html", 1280);
     assert_eq!(
-        wide.eval("document.querySelector('details.menu').getBoundingClientRect().width"),
+        wide.eval("document.querySelector('details.menu > summary').getBoundingClientRect().width"),
         json!(0)
     );
+    let row = wide.eval(
+        "(() => { const a = [...document.querySelectorAll('.topbar nav.mainnav a')]; \
+         return a.length >= 6 && a.every(x => x.checkVisibility() \
+           && Math.abs(x.getBoundingClientRect().top - a[0].getBoundingClientRect().top) < 2); })()",
+    );
+    assert_eq!(row, json!(true), "every link shown, in one row");
 }

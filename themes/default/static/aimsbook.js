@@ -4,6 +4,23 @@
   "use strict";
   document.documentElement.classList.add("js");
 
+  // The navigation is open as written (it works without script); a phone-width screen folds it
+  // behind its Menu button, and a screen that grows past that width shows it again.
+  (function () {
+    var menu = document.querySelector("details.menu");
+    if (!menu || !window.matchMedia) return;
+    var narrow = window.matchMedia("(max-width: 900px)");
+    function fit() { menu.open = !narrow.matches; }
+    fit();
+    if (narrow.addEventListener) narrow.addEventListener("change", fit);
+    document.addEventListener("keydown", function (e) {
+      if (e.key === "Escape" && narrow.matches && menu.open) {
+        menu.open = false;
+        menu.querySelector("summary").focus();
+      }
+    });
+  })();
+
   function cellValue(row, index) {
     var cell = row.cells[index];
     if (!cell) return "";
