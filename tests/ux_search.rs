@@ -251,3 +251,34 @@ fn risk_register_heat_maps_filter_the_table() {
     b.eval(&format!("{cell}.click()"));
     assert!(visible_rows(&mut b, "risks") >= 15);
 }
+
+#[test]
+fn a_dashboard_heat_map_cell_is_a_link_that_opens_the_register_filtered() {
+    let (_tmp, out) = portal();
+    let mut b = open(&out.join("index.html"));
+    // The cell is a link in the tab order, named for a screen reader, and Enter follows it.
+    let href = b.eval(
+        "(() => { const a = [...document.querySelectorAll('svg.heatmap a.cell')].find(a => a.getAttribute('href').endsWith('#heat-inherent-3x5')); \
+         a.focus(); return document.activeElement === a ? a.getAttribute('aria-label') : null; })()",
+    );
+    assert!(href.as_str().is_some_and(|l| l.contains("RSK-001")), "{href}");
+    // A real Enter key press on the focused link.
+    for kind in ["keyDown", "keyUp"] {
+        b.call(
+            "Input.dispatchKeyEvent",
+            json!({ "type": kind, "key": "Enter", "code": "Enter", "windowsVirtualKeyCode": 13, "text": "\r" }),
+        );
+    }
+    b.wait(
+        "location.pathname.endsWith('risks.html') && document.readyState === 'complete' \
+         && document.documentElement.classList.contains('js')",
+        "the risk register",
+    );
+    let cell = "document.querySelector('table[data-heat=inherent] button[data-cell=\"3x5\"]')";
+    b.wait(
+        &format!("{cell}.getAttribute('aria-pressed') === 'true'"),
+        "the chosen cell",
+    );
+    let ids = b.eval("Array.from(document.querySelectorAll('#risks tbody tr')).filter(r => !r.hidden).map(r => r.cells[0].textContent.trim())");
+    assert_eq!(ids, json!(["RSK-001"]));
+}

@@ -1,5 +1,7 @@
 //! The risk heat map as inline SVG: likelihood across, impact up, one cell per score pair,
-//! each cell showing how many risks sit there and naming them in its tooltip.
+//! each cell showing how many risks sit there and naming them in its tooltip. A cell with risks
+//! is a link to the risk register filtered to them, so keyboard, touch and screen-reader users
+//! reach what the tooltip only shows to a mouse.
 
 use std::fmt::Write as _;
 
@@ -8,7 +10,15 @@ use crate::model::assess::RiskLevel;
 
 /// `cells[likelihood-1][impact-1]` holds the ids of the risks with that pair, on the
 /// organisation's scale; each cell is coloured by the level its score has under `criteria`.
-pub fn heat_map(title: &str, cells: &[Vec<Vec<String>>], criteria: &RiskCriteria) -> String {
+/// `register` is the risk register's address and `name` the register's heat map that a cell
+/// link selects there (`inherent` or `residual`).
+pub fn heat_map(
+    title: &str,
+    cells: &[Vec<Vec<String>>],
+    criteria: &RiskCriteria,
+    register: &str,
+    name: &str,
+) -> String {
     let n = criteria.scale;
     // The map keeps its size whatever the scale: cells shrink as the scale grows.
     let cell: i64 = (230 / n).max(20);
@@ -19,7 +29,7 @@ pub fn heat_map(title: &str, cells: &[Vec<Vec<String>>], criteria: &RiskCriteria
     let mut s = String::new();
     let _ = write!(
         s,
-        r#"<svg class="heatmap" viewBox="0 0 {size} {height}" width="{size}" height="{height}" role="img" aria-label="{title}"><title>{title}</title>"#
+        r#"<svg class="heatmap" viewBox="0 0 {size} {height}" width="{size}" height="{height}" role="group" aria-label="{title}"><title>{title}</title>"#
     );
     for impact in (1..=n).rev() {
         let y = TOP + (n - impact) * cell;
@@ -38,33 +48,42 @@ pub fn heat_map(title: &str, cells: &[Vec<Vec<String>>], criteria: &RiskCriteria
                 .unwrap_or(&none);
             let level = RiskLevel::of(likelihood * impact, criteria).as_str();
             let n = ids.len();
+            // At most twelve ids are named; a crowded cell says how many more it holds.
+            let named = {
+                let mut named = ids.iter().take(12).map(String::as_str).collect::<Vec<_>>().join(", ");
+                if n > 12 {
+                    let _ = write!(named, " and {} more", n - 12);
+                }
+                named
+            };
             let tip = if n == 0 {
                 format!("likelihood {likelihood} × impact {impact}: no risks")
             } else {
-                let shown: Vec<&str> = ids.iter().take(12).map(String::as_str).collect();
-                let more = if n > 12 {
-                    format!(" and {} more", n - 12)
-                } else {
-                    String::new()
-                };
-                format!("likelihood {likelihood} × impact {impact}: {}{more}", shown.join(", "))
+                format!("likelihood {likelihood} × impact {impact}: {named}")
             };
-            let _ = write!(
-                s,
-                r#"<g class="cell {level}{}"><title>{}</title><rect x="{x}" y="{y}" width="{w}" height="{w}" rx="3"/>"#,
-                if n == 0 { " empty" } else { "" },
-                escape(&tip),
-                w = cell - 3
-            );
-            if n > 0 {
+            let w = cell - 3;
+            if n == 0 {
                 let _ = write!(
                     s,
-                    r#"<text x="{}" y="{}" text-anchor="middle">{n}</text>"#,
-                    x + (cell - 3) / 2,
+                    r#"<g class="cell {level} empty"><title>{}</title><rect x="{x}" y="{y}" width="{w}" height="{w}" rx="3"/>"#,
+                    escape(&tip),
+                );
+            } else {
+                let _ = write!(
+                    s,
+                    r##"<a class="cell {level}" href="{register}#heat-{name}-{likelihood}x{impact}" aria-label="{}"><title>{}</title><rect x="{x}" y="{y}" width="{w}" height="{w}" rx="3"/><text x="{}" y="{}" text-anchor="middle">{n}</text>"##,
+                    // The name starts with the count the cell shows (WCAG 2.5.3).
+                    escape(&format!(
+                        "{n} {name} risk{} at likelihood {likelihood} × impact {impact} ({}): show in the risk register",
+                        if n == 1 { "" } else { "s" },
+                        named
+                    )),
+                    escape(&tip),
+                    x + w / 2,
                     y + cell / 2 + 4
                 );
             }
-            s.push_str("</g>");
+            s.push_str(if n == 0 { "</g>" } else { "</a>" });
         }
     }
     for likelihood in 1..=n {
@@ -101,14 +120,21 @@ mod tests {
     fn counts_land_in_their_cells_and_ids_are_escaped() {
         let mut cells = vec![vec![Vec::new(); 5]; 5];
         cells[3][4] = vec!["R<1>".into(), "R2".into()];
-        let svg = heat_map("Inherent risk", &cells, &RiskCriteria::default());
+        let svg = heat_map(
+            "Inherent risk",
+            &cells,
+            &RiskCriteria::default(),
+            "registers/risks.html",
+            "inherent",
+        );
         assert!(svg.contains("likelihood 4 × impact 5: R&lt;1&gt;, R2"));
         assert!(svg.contains(">2</text>"));
         assert_eq!(svg.matches("<rect").count(), 25);
         assert!(
-            svg.contains(r#"<g class="cell high">"#),
-            "4 × 5 = 20 is high at the default 15"
+            svg.contains(r#"<a class="cell high" href="registers/risks.html#heat-inherent-4x5""#),
+            "4 × 5 = 20 is high at the default 15, and the cell links to its risks: {svg}"
         );
+        assert_eq!(svg.matches("<a ").count(), 1, "empty cells are no links");
     }
 
     #[test]
@@ -120,7 +146,7 @@ mod tests {
             high: 9,
         };
         let cells = vec![vec![Vec::new(); 3]; 3];
-        let svg = heat_map("Inherent risk", &cells, &criteria);
+        let svg = heat_map("Inherent risk", &cells, &criteria, "registers/risks.html", "inherent");
         assert_eq!(svg.matches("<rect").count(), 9);
         assert_eq!(svg.matches("cell high").count(), 1, "only 3 × 3 reaches 9");
     }

@@ -163,6 +163,18 @@
       });
     });
   });
+  // A dashboard heat-map cell links here as #heat-NAME-LxI: choose that cell.
+  function cellFromHash() {
+    var m = /^#heat-(\w+)-(\d+x\d+)$/.exec(location.hash);
+    if (!m) return;
+    var b = document.querySelector('table[data-heat="' + m[1] + '"] button[data-cell="' + m[2] + '"]');
+    if (b && b.getAttribute("aria-pressed") !== "true" && !b.disabled) {
+      b.click();
+      b.focus();
+    }
+  }
+  cellFromHash();
+  window.addEventListener("hashchange", cellFromHash);
 
   // Search: the index is a script (search/index.js) loaded on first use, so it works from
   // file:// as well as from a server. The input follows the WAI-ARIA combobox pattern: the
