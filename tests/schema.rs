@@ -92,7 +92,11 @@ fn the_error_in_a_broken_document_is_found_at_its_key() {
         ("status: approved", "status: aproved", "/status:"),
         ("classification: public", "classification: secret", "/classification:"),
         ("approved_on: 2025-12-01", "approved_on: 01/12/2025", "/approved_on:"),
-        ("owner: Chief Risk Officer", "ownr: Chief Risk Officer", ": Additional properties are not allowed ('ownr'"),
+        (
+            "owner: Chief Risk Officer",
+            "ownr: Chief Risk Officer",
+            ": Additional properties are not allowed ('ownr'",
+        ),
     ] {
         assert!(policy.contains(needle), "{needle}");
         let broken = policy.replacen(needle, replacement, 1);
@@ -105,7 +109,10 @@ fn the_error_in_a_broken_document_is_found_at_its_key() {
     let no_title = policy.replacen("title: AI Policy\n", "", 1);
     let (_, json) = records("policies/ai-policy.md", no_title, &config).pop().unwrap();
     let found = errors(&v, &json);
-    assert!(found.iter().any(|e| e.contains("\"title\" is a required property")), "{found:?}");
+    assert!(
+        found.iter().any(|e| e.contains("\"title\" is a required property")),
+        "{found:?}"
+    );
 
     // A register row with a likelihood off the scale.
     let (out, _) = emitted(&sample());
@@ -146,7 +153,8 @@ fn the_risk_scale_of_aims_toml_is_the_schema_s() {
     assert!(o.status.success(), "{}", common::stderr(&o));
     let schema: Value = serde_json::from_str(&stdout(&o)).unwrap();
     let v = validator(&schema);
-    let risk = |likelihood: i64| serde_json::json!({"id": "R-1", "title": "t", "type": "risk", "likelihood": likelihood});
+    let risk =
+        |likelihood: i64| serde_json::json!({"id": "R-1", "title": "t", "type": "risk", "likelihood": likelihood});
     assert!(errors(&v, &risk(3)).is_empty());
     assert_eq!(errors(&v, &risk(4)).len(), 1);
     // A broken aims.toml is refused, not guessed around.
@@ -171,7 +179,9 @@ fn valid_value(t: DocType, kind: Kind) -> String {
         Kind::Number { max, .. } => max.to_string(),
         Kind::Flag => "true".into(),
         Kind::Applies => "yes".into(),
-        Kind::Applicability => "{A.2.2: {applicable: true, status: implemented, justification: needed}, A.2.3: false}".into(),
+        Kind::Applicability => {
+            "{A.2.2: {applicable: true, status: implemented, justification: needed}, A.2.3: false}".into()
+        }
     }
 }
 
@@ -233,7 +243,11 @@ fn check_and_the_schema_agree_on_every_key_of_every_type() {
         .flat_map(|t| fields::keys(*t))
         .chain(fields::SOA_ENTRY_KEYS)
         .map(|k| (k.name, k.kind))
-        .chain([("x_cost_centre", Kind::Text), ("owner_name", Kind::Text), ("bogus", Kind::Text)])
+        .chain([
+            ("x_cost_centre", Kind::Text),
+            ("owner_name", Kind::Text),
+            ("bogus", Kind::Text),
+        ])
     {
         if !universe.iter().any(|(n, _)| *n == name) {
             universe.push((name, kind));
@@ -269,7 +283,12 @@ fn check_and_the_schema_agree_on_every_key_of_every_type() {
             }
             let (found, schema) = both_views(&v, document(*t, k.name, ""));
             let required = k.presence == fields::Presence::Required;
-            assert_eq!(found.iter().any(|d| d.is_error()), required, "{t}.{} empty: {found:?}", k.name);
+            assert_eq!(
+                found.iter().any(|d| d.is_error()),
+                required,
+                "{t}.{} empty: {found:?}",
+                k.name
+            );
             assert_eq!(!schema.is_empty(), required, "{t}.{} empty: {schema:?}", k.name);
         }
     }
@@ -280,7 +299,13 @@ fn check_and_the_schema_agree_on_every_key_of_every_type() {
 fn ids_check_refuses_the_schema_refuses() {
     let (_out, combined) = emitted(&sample());
     let v = validator(&combined);
-    for (id, ok) in [("POL-001", true), ("A.6.2.4", false), ("1-policy", false), ("CON", false), ("POL 1", false)] {
+    for (id, ok) in [
+        ("POL-001", true),
+        ("A.6.2.4", false),
+        ("1-policy", false),
+        ("CON", false),
+        ("POL 1", false),
+    ] {
         let doc = serde_json::json!({"id": id, "title": "t", "type": "policy"});
         assert_eq!(errors(&v, &doc).is_empty(), ok, "{id}");
         let tmp = tempfile::tempdir().unwrap();
@@ -341,8 +366,14 @@ fn check_and_the_row_schema_agree_on_every_cell() {
         for doc_type in [DocType::Risk, DocType::System, DocType::Objective] {
             for k in fields::keys(doc_type) {
                 for valid in [true, false] {
-                    let Some(value) = cell(k.kind, sep, valid) else { continue };
-                    let value = if k.name == "type" && valid { doc_type.as_str().to_string() } else { value };
+                    let Some(value) = cell(k.kind, sep, valid) else {
+                        continue;
+                    };
+                    let value = if k.name == "type" && valid {
+                        doc_type.as_str().to_string()
+                    } else {
+                        value
+                    };
                     let mut columns = vec![("id", "R-1".to_string()), ("title", "A risk".to_string())];
                     if doc_type != DocType::Risk && k.name != "type" {
                         columns.push(("type", doc_type.as_str().to_string()));
@@ -363,8 +394,18 @@ fn check_and_the_row_schema_agree_on_every_cell() {
                         found.extend(aimsbook::model::document::from_record(r, 5).1);
                     }
                     let schema = errors(&v, &json);
-                    assert_eq!(found.is_empty(), valid, "{doc_type}.{} = {value:?} ({delimiter}): {found:?}", k.name);
-                    assert_eq!(schema.is_empty(), valid, "{doc_type}.{} = {value:?} ({delimiter}): {schema:?}", k.name);
+                    assert_eq!(
+                        found.is_empty(),
+                        valid,
+                        "{doc_type}.{} = {value:?} ({delimiter}): {found:?}",
+                        k.name
+                    );
+                    assert_eq!(
+                        schema.is_empty(),
+                        valid,
+                        "{doc_type}.{} = {value:?} ({delimiter}): {schema:?}",
+                        k.name
+                    );
                 }
             }
         }
@@ -374,7 +415,11 @@ fn check_and_the_row_schema_agree_on_every_cell() {
 #[test]
 fn a_yaml_register_is_checked_entry_by_entry() {
     let tmp = tempfile::tempdir().unwrap();
-    std::fs::write(tmp.path().join("aims.toml"), "[registers]\n\"systems.yaml\" = \"system\"\n").unwrap();
+    std::fs::write(
+        tmp.path().join("aims.toml"),
+        "[registers]\n\"systems.yaml\" = \"system\"\n",
+    )
+    .unwrap();
     std::fs::create_dir(tmp.path().join("registers")).unwrap();
     std::fs::write(
         tmp.path().join("registers/systems.yaml"),
@@ -408,5 +453,8 @@ fn a_yaml_register_is_checked_entry_by_entry() {
     let bad = entries("- id: S-1\n  title: Chat\n  lifecycle_stage: running\n- id: S-2\n  title: Risk row\n  type: risk\n  likelihood: 7\n");
     let found = errors(&v, &bad);
     assert_eq!(found.len(), 2, "{found:?}");
-    assert!(found[0].starts_with("/0/lifecycle_stage:") && found[1].starts_with("/1/likelihood:"), "{found:?}");
+    assert!(
+        found[0].starts_with("/0/lifecycle_stage:") && found[1].starts_with("/1/likelihood:"),
+        "{found:?}"
+    );
 }
