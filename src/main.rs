@@ -6,6 +6,7 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 
 use aimsbook::cmd::{self, changes::ChangesFormat, check::Format, EXIT_FAILURE};
+use aimsbook::model::DocType;
 
 // Loading a large repository allocates many small, short-lived values on every core (YAML
 // nodes, Markdown events, strings); mimalloc's thread-local heaps handle that far better than
@@ -51,6 +52,75 @@ enum Command {
         /// Folder to create the starter in
         #[arg(default_value = ".")]
         dir: PathBuf,
+    },
+    /// Start a new document of TYPE (or a register row) with the next free id and the keys check expects
+    #[command(
+        long_about = "Start a new document of TYPE with the next free id, the keys `check` expects, and a body to fill in.
+
+Where it goes: if the repository keeps that type in a register (registers/*.csv or .yaml, as
+aims.toml's [registers] or a `type` column says) holding at least as many of them as Markdown
+files do, a row is appended to that register (its header order, delimiter, quoting and line
+endings kept). Otherwise a Markdown file is written in the folder holding most documents of that
+type (policies/, risks/, … when there is none yet), named after the title. Nothing is ever
+overwritten: a file is only ever created new, a register only grows by one row.
+
+The id follows the repository's own pattern for the type: RSK-007 after RSK-006 (padding and
+prefix kept), NC-2027-01 once the year in NC-2026-04 has turned, or the prefix and words of the
+title where ids are named so (SYS-CLAIMS-TRIAGE). With no document of the type yet, the
+conventional prefix: POL-001, PRC-001, STD-001, PLN-001, SYS-001, RSK-001, IA-001, OBJ-001,
+AUD-001, MR-001, REC-001, EVD-001, NC-001, SOA-001.
+
+The document is a draft (status: draft), dated today where its type records a date (held_on,
+raised_on, assessed_on; SOURCE_DATE_EPOCH is used when set), with the keys a check rule expects
+left empty for you to fill in. A repository has one Statement of Applicability: `new soa` refuses
+when there is one. The path written is printed on stdout.
+
+Examples:
+  aimsbook new risk --title \"Model drift in claims triage\" --system SYS-CLAIMS-TRIAGE
+  aimsbook new policy --title \"Acceptable use of generative AI\"
+  $EDITOR \"$(aimsbook new nonconformity --title \"Impact assessment overdue\")\"
+
+Exit codes: 0 written; 2 bad usage (an unknown type, --system naming no AI system, a second SoA),
+or a file could not be read or written."
+    )]
+    New {
+        /// The document type
+        #[arg(value_name = "TYPE", value_parser = doc_type_parser())]
+        doc_type: DocType,
+        /// The title [default: "New TYPE"; the SoA: "Statement of Applicability"]
+        #[arg(long, value_name = "TEXT")]
+        title: Option<String>,
+        /// The id of the AI system it concerns (risks, impact assessments, …): listed under `systems`
+        #[arg(long, value_name = "ID")]
+        system: Option<String>,
+        /// The AIMS repository
+        #[arg(default_value = ".")]
+        src: PathBuf,
+    },
+    /// Write JSON Schemas of the frontmatter of every type and of each register's rows, for editors
+    #[command(
+        long_about = "Write JSON Schemas (draft 2020-12) of the frontmatter of every document type and of each
+register's rows, generated from the same key table `check` uses: an editor that reads them flags
+a wrong value, an unknown key or a missing id, title or type as you type.
+
+Without --out, the frontmatter schema of every type (one document: the common keys, and those of
+the type a document names, by if/then on `type`) is printed on stdout. With --out DIR, DIR gets:
+  aimsbook.schema.json        that same frontmatter schema
+  TYPE.schema.json            one per type (policy.schema.json, risk.schema.json, …)
+  registers/NAME.schema.json  one per register: a row of a CSV register read as column → text,
+                              or the entries of a YAML register
+Files are replaced whole (written beside, then renamed). The risk scale ([risk] scale) and the
+registers come from SRC's aims.toml. docs/editor.md shows the VS Code settings.
+
+Exit codes: 0 written; 2 aims.toml is not valid, or a file could not be written."
+    )]
+    Schema {
+        /// The AIMS repository
+        #[arg(default_value = ".")]
+        src: PathBuf,
+        /// Folder to write the schema files into [default: the combined schema on stdout]
+        #[arg(long, value_name = "DIR")]
+        out: Option<PathBuf>,
     },
     /// Check the source, then build the portal into OUT (swapped in whole; never half-written)
     #[command(long_about = "Check the source, then build the portal.\n\n\
@@ -217,10 +287,31 @@ stable code (see docs/diagnostics.md), a severity, file, line and column.")]
     },
 }
 
+/// A document type as `new` takes it: the words of the source format, listed in --help.
+fn doc_type_parser() -> impl clap::builder::TypedValueParser<Value = DocType> {
+    use clap::builder::TypedValueParser as _;
+    clap::builder::PossibleValuesParser::new(DocType::NAMES)
+        .try_map(|s: String| DocType::parse(&s).ok_or("not a document type"))
+}
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match &cli.command {
         Command::Init { dir } => cmd::init::run(dir),
+        Command::New {
+            doc_type,
+            title,
+            system,
+            src,
+        } => cmd::new::run(
+            src,
+            &cmd::new::Request {
+                doc_type: *doc_type,
+                title: title.as_deref(),
+                system: system.as_deref(),
+            },
+        ),
+        Command::Schema { src, out } => cmd::schema::run(src, out.as_deref()),
         Command::Build { src, output, since } => cmd::build::run(src, output.as_deref(), since.as_deref()),
         Command::Changes {
             src,

@@ -98,8 +98,17 @@ fn files() -> Vec<(&'static str, String)> {
 /// The starter SoA lists every Annex A control, to be decided by the team.
 fn soa() -> String {
     let mut s = String::from(
-        "---\nid: SOA-001\ntitle: Statement of Applicability\ntype: soa\nstatus: draft\nversion: \"0.1\"\nowner: Head of AI Governance\nclauses: [\"6.1.3\"]\napplicability:\n",
+        "---\nid: SOA-001\ntitle: Statement of Applicability\ntype: soa\nstatus: draft\nversion: \"0.1\"\nowner: Head of AI Governance\nclauses: [\"6.1.3\"]\n",
     );
+    s.push_str(&soa_applicability());
+    s.push_str("---\n\nFor each Annex A control, record whether it applies, why, and how far it is implemented.\n");
+    s
+}
+
+/// The `applicability` key of a new SoA: every Annex A control applicable and planned, its
+/// justification still to be written (`aimsbook new soa` starts from it too).
+pub(crate) fn soa_applicability() -> String {
+    let mut s = String::from("applicability:\n");
     for c in &Catalog::builtin().iso.controls {
         let _ = writeln!(
             s,
@@ -107,7 +116,6 @@ fn soa() -> String {
             c.id
         );
     }
-    s.push_str("---\n\nFor each Annex A control, record whether it applies, why, and how far it is implemented.\n");
     s
 }
 

@@ -5,6 +5,8 @@ pub mod bundle;
 pub mod changes;
 pub mod check;
 pub mod init;
+pub mod new;
+pub mod schema;
 
 use std::io::{IsTerminal, Write};
 

@@ -549,7 +549,7 @@ pub fn from_record(record: &Record, scale: i64) -> (Option<Document>, Vec<Diagno
     ) else {
         return (None, r.diags);
     };
-    check_unknown_keys(&mut r, doc_type.as_str(), &record.fields);
+    check_unknown_keys(&mut r, doc_type, &record.fields);
 
     let review_interval = match r.text("review_interval") {
         Some(s) => match fields::parse_interval(&s) {
@@ -660,24 +660,17 @@ pub fn from_record(record: &Record, scale: i64) -> (Option<Document>, Vec<Diagno
     (Some(doc), r.diags)
 }
 
-fn check_unknown_keys(r: &mut Reader, doc_type: &str, fields_map: &Mapping) {
-    let own = fields::type_keys(doc_type);
+fn check_unknown_keys(r: &mut Reader, doc_type: DocType, fields_map: &Mapping) {
     for key in fields_map.keys() {
         let key = scalar_text(key);
-        if key.is_empty() || fields::COMMON_KEYS.contains(&key.as_str()) || own.contains(&key.as_str()) {
-            continue;
-        }
         // `x_` / `x-` keys are the organisation's own metadata, kept without complaint.
-        if key.starts_with("x_") || key.starts_with("x-") {
+        if key.is_empty() || fields::key_of(doc_type, &key).is_some() || fields::is_own_metadata(&key) {
             continue;
         }
-        let owner_type = fields::TYPES
-            .iter()
-            .find(|t| fields::type_keys(t).contains(&key.as_str()));
-        let candidates = fields::COMMON_KEYS.iter().chain(own.iter()).copied();
+        let candidates = fields::keys(doc_type).map(|k| k.name);
         let help = if let Some(s) = suggest(&key, candidates) {
             format!("did you mean `{s}`?")
-        } else if let Some(t) = owner_type {
+        } else if let Some(t) = fields::type_owning(&key) {
             format!("`{key}` belongs to documents of type `{t}`; this one is `{doc_type}`")
         } else {
             "remove it, or prefix the organisation's own keys with `x_` (e.g. `x_{key}`)".replace("{key}", &key)
@@ -773,7 +766,7 @@ fn read_soa(r: &mut Reader) -> Vec<SoaEntry> {
                             }
                         }
                         other => {
-                            let help = match suggest(other, ["applicable", "justification", "status", "target"]) {
+                            let help = match suggest(other, fields::SOA_ENTRY_KEYS.iter().map(|k| k.name)) {
                                 Some(s) => format!("did you mean `{s}`?"),
                                 None => "an entry has applicable, justification, status and target".into(),
                             };

@@ -7,6 +7,7 @@ pub mod changes;
 pub mod document;
 pub mod fields;
 pub mod graph;
+pub mod json_schema;
 pub mod kinds;
 pub mod refs;
 

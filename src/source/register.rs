@@ -44,23 +44,26 @@ pub fn register_from_text(rel: &str, text: String, config: &Config) -> LoadResul
 }
 
 /// Normalises a spreadsheet header ("Risk Owner" → `risk_owner`).
-fn header_key(h: &str) -> String {
+pub fn header_key(h: &str) -> String {
     h.trim()
         .to_ascii_lowercase()
         .replace([' ', '-'], "_")
         .replace("impact_assessment", "impact-assessment")
 }
 
+/// The cell delimiter and the list separator of a CSV register, by its header line.
+/// Spreadsheets in many locales export with `;`; list cells then use `,`.
+pub fn csv_separators(header_line: &str) -> (u8, char) {
+    if !header_line.contains(',') && header_line.contains(';') {
+        (b';', ',')
+    } else {
+        (b',', ';')
+    }
+}
+
 fn load_csv(rel: &str, text: &Arc<str>, declared: Option<String>) -> (Vec<Record>, Vec<Diagnostic>) {
     let mut diags = Vec::new();
-    let header_line = text.lines().next().unwrap_or("");
-    // Spreadsheets in many locales export with `;`; list cells then use `,`.
-    let delimiter = if !header_line.contains(',') && header_line.contains(';') {
-        b';'
-    } else {
-        b','
-    };
-    let list_separator = if delimiter == b';' { ',' } else { ';' };
+    let (delimiter, list_separator) = csv_separators(text.lines().next().unwrap_or(""));
     if let Some((line, col)) = unbalanced_quote(text, delimiter) {
         diags.push(
             Diagnostic::error("AIMS060", rel, "a quoted cell is never closed")
