@@ -46,6 +46,24 @@ fn documents_have_contents_neighbours_and_a_tree() {
         );
     }
 
+    // On paper, links say where they lead: the id, and the title where the text is not it.
+    b.eval("window.dispatchEvent(new Event('beforeprint')); true");
+    b.call("Emulation.setEmulatedMedia", json!({ "media": "print" }));
+    let after = |b: &mut Browser, target: &str| {
+        b.eval(&format!(
+            "getComputedStyle(document.querySelector('.prose a[href=\"{target}\"]'), '::after').content"
+        ))
+    };
+    let ctx = after(&mut b, "CTX-002.html");
+    assert!(ctx.as_str().is_some_and(|c| c.contains("CTX-002") && !c.contains(".html")), "{ctx}");
+    let std_gov = after(&mut b, "STD-GOV.html");
+    assert!(
+        std_gov.as_str().is_some_and(|c| c.contains("STD-GOV ") && c.len() > "\" (STD-GOV)\"".len()),
+        "custom link text gets the id and the title: {std_gov}"
+    );
+    b.eval("window.dispatchEvent(new Event('afterprint')); true");
+    assert_eq!(b.eval("document.querySelectorAll('[data-print-added]').length"), json!(0));
+
     // About this portal, linked from every page's footer.
     assert!(page.contains("href=\"../about.html\""));
     let about = std::fs::read_to_string(out.join("about.html")).unwrap();

@@ -478,6 +478,32 @@
     prose.parentNode.insertBefore(nav, prose);
   })();
 
+  // On paper a link inside the portal says which page it leads to: before printing, each link
+  // to a document, control or clause that does not already show its id gets the id (and, for a
+  // document, its title from search/nav.js where the page loads it) in `data-print`, which the
+  // print stylesheet writes after the link. Nothing is added to the page as written.
+  window.addEventListener("beforeprint", function () {
+    var titles = {};
+    (window.AIMSBOOK_NAV || []).forEach(function (g) {
+      g.docs.forEach(function (d) { titles[d[0]] = d[1]; });
+    });
+    Array.prototype.forEach.call(document.querySelectorAll("main a[href]"), function (a) {
+      if (a.hasAttribute("data-print")) return;
+      var m = /\/(docs|controls|clauses)\/([^\/?#]+)\.html$/.exec(a.pathname || "");
+      if (!m || m[2] === "index") return;
+      var id = decodeURIComponent(m[2]), text = a.textContent.trim(), title = titles[id];
+      if (text.indexOf(id) !== -1) return;
+      a.setAttribute("data-print", title && title !== text ? id + " " + title : id);
+      a.setAttribute("data-print-added", "");
+    });
+  });
+  window.addEventListener("afterprint", function () {
+    Array.prototype.forEach.call(document.querySelectorAll("a[data-print-added]"), function (a) {
+      a.removeAttribute("data-print");
+      a.removeAttribute("data-print-added");
+    });
+  });
+
   // The document tree, from the one shared search/nav.js (loaded deferred: it has run by the
   // time the DOM is ready). Groups are drawn when opened, so a large AIMS costs little per page.
   document.addEventListener("DOMContentLoaded", function () {
