@@ -32,8 +32,9 @@ fn axe_source() -> String {
     std::fs::read_to_string(file).unwrap()
 }
 
-/// Runs axe on `url`; returns (rule id, impact, nodes) of each violation.
-fn violations(axe: &str, url: &str, width: u32) -> Vec<(String, String, usize)> {
+/// Runs axe on `url` in the light or dark colour scheme; returns (rule id, impact, nodes) of
+/// each violation.
+fn violations(axe: &str, url: &str, width: u32, scheme: &str) -> Vec<(String, String, usize)> {
     let mut b = Browser::open("about:blank");
     b.call("Page.enable", json!({}));
     // The scanner is injected by the test, not by the page: the page's own policy stays as is
@@ -42,8 +43,17 @@ fn violations(axe: &str, url: &str, width: u32) -> Vec<(String, String, usize)> 
         "Emulation.setDeviceMetricsOverride",
         json!({ "width": width, "height": 900, "deviceScaleFactor": 1, "mobile": width < 600 }),
     );
+    b.call(
+        "Emulation.setEmulatedMedia",
+        json!({ "features": [{ "name": "prefers-color-scheme", "value": scheme }] }),
+    );
     b.call("Page.navigate", json!({ "url": url }));
     b.wait("document.readyState === 'complete'", "the page to load");
+    assert_eq!(
+        b.eval("matchMedia('(prefers-color-scheme: dark)').matches"),
+        json!(scheme == "dark"),
+        "the page sees the {scheme} scheme"
+    );
     b.call("Runtime.evaluate", json!({ "expression": axe, "returnByValue": true }));
     let result = b.call(
         "Runtime.evaluate",
@@ -57,7 +67,7 @@ fn violations(axe: &str, url: &str, width: u32) -> Vec<(String, String, usize)> 
     let list: Vec<Value> = serde_json::from_str(&text).unwrap_or_default();
     list.iter()
         .map(|v| {
-            eprintln!("  {url} @{width}: {} ({}) ×{} e.g. {}", v[0], v[1], v[2], v[3]);
+            eprintln!("  {url} @{width} {scheme}: {} ({}) ×{} e.g. {}", v[0], v[1], v[2], v[3]);
             (
                 v[0].as_str().unwrap_or("").to_string(),
                 v[1].as_str().unwrap_or("").to_string(),
@@ -82,19 +92,20 @@ fn the_main_pages_have_no_serious_or_critical_accessibility_violations() {
         "docs/SYS-LIFE-PRICING.html",
         "registers/risks.html",
     ] {
-        for width in [390, 1280] {
+        // Contrast is measured in both schemes: dark mode follows prefers-color-scheme.
+        for (width, scheme) in [(390, "light"), (1280, "light"), (390, "dark"), (1280, "dark")] {
             let url = format!("file://{}", out.join(page).display());
-            let found = violations(&axe, &url, width);
+            let found = violations(&axe, &url, width, scheme);
             let counts: Vec<String> = found
                 .iter()
                 .map(|(id, impact, n)| format!("{id}:{impact}:{n}"))
                 .collect();
-            eprintln!("axe {page} @{width}px: {} violations {counts:?}", found.len());
+            eprintln!("axe {page} @{width}px {scheme}: {} violations {counts:?}", found.len());
             serious.extend(
                 found
                     .into_iter()
                     .filter(|(_, impact, _)| impact == "serious" || impact == "critical")
-                    .map(|(id, impact, n)| format!("{page} @{width}px: {id} ({impact}, {n} nodes)")),
+                    .map(|(id, impact, n)| format!("{page} @{width}px {scheme}: {id} ({impact}, {n} nodes)")),
             );
         }
     }

@@ -55,14 +55,23 @@ fn documents_have_contents_neighbours_and_a_tree() {
         ))
     };
     let ctx = after(&mut b, "CTX-002.html");
-    assert!(ctx.as_str().is_some_and(|c| c.contains("CTX-002") && !c.contains(".html")), "{ctx}");
+    assert!(
+        ctx.as_str()
+            .is_some_and(|c| c.contains("CTX-002") && !c.contains(".html")),
+        "{ctx}"
+    );
     let std_gov = after(&mut b, "STD-GOV.html");
     assert!(
-        std_gov.as_str().is_some_and(|c| c.contains("STD-GOV ") && c.len() > "\" (STD-GOV)\"".len()),
+        std_gov
+            .as_str()
+            .is_some_and(|c| c.contains("STD-GOV ") && c.len() > "\" (STD-GOV)\"".len()),
         "custom link text gets the id and the title: {std_gov}"
     );
     b.eval("window.dispatchEvent(new Event('afterprint')); true");
-    assert_eq!(b.eval("document.querySelectorAll('[data-print-added]').length"), json!(0));
+    assert_eq!(
+        b.eval("document.querySelectorAll('[data-print-added]').length"),
+        json!(0)
+    );
 
     // About this portal, linked from every page's footer.
     assert!(page.contains("href=\"../about.html\""));
