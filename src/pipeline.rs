@@ -404,10 +404,10 @@ impl Workspace {
         if crate::timing::enabled() {
             let h: usize = bodies.iter().map(|b| b.html.len()).sum();
             let tx: usize = bodies.iter().map(|b| b.text.len()).sum();
-            let sn: usize = bodies.iter().map(|b| b.snippet.len()).sum();
+            let sn: usize = bodies.iter().map(|b| b.excerpt.len()).sum();
             let refs: usize = docs.iter().map(|d| d.body_refs.len()).sum();
             let an: usize = docs.iter().map(|d| d.anchors.len()).sum();
-            eprintln!("timing: kept bytes: body html {h}, search terms {tx}, snippets {sn}; {refs} body references, {anchors} anchors", anchors = an);
+            eprintln!("timing: kept bytes: body html {h}, search terms {tx}, excerpts {sn}; {refs} body references, {anchors} anchors", anchors = an);
         }
         let today = self.config.build_date.unwrap_or_else(today);
         let (catalog, catalog_diags) = Catalog::builtin().with_frameworks(&self.config, &self.framework_files);

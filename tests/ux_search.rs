@@ -282,3 +282,33 @@ fn a_dashboard_heat_map_cell_is_a_link_that_opens_the_register_filtered() {
     let ids = b.eval("Array.from(document.querySelectorAll('#risks tbody tr')).filter(r => !r.hidden).map(r => r.cells[0].textContent.trim())");
     assert_eq!(ids, json!(["RSK-001"]));
 }
+
+#[test]
+fn a_result_shows_the_words_around_the_match_highlighted() {
+    let (_tmp, out) = portal();
+    let mut b = open(&out.join("index.html"));
+    // "traders" is in the impact assessment's text, not in its title or summary; typed with a typo.
+    search(&mut b, "sole tradres");
+    let ids = result_ids(&mut b);
+    let n = ids
+        .iter()
+        .position(|i| i == "IA-005")
+        .unwrap_or_else(|| panic!("IA-005 found: {ids:?}"));
+    let snippet = format!("document.querySelectorAll('#search-results [role=option] .snippet')[{n}]");
+    b.wait(
+        &format!("{snippet}.textContent.includes('sole traders')"),
+        "the snippet around the match, from the loaded excerpt",
+    );
+    let marks = b.eval(&format!(
+        "Array.from({snippet}.querySelectorAll('mark')).map(m => m.textContent.toLowerCase())"
+    ));
+    assert!(
+        marks.as_array().unwrap().iter().any(|m| m == "traders"),
+        "the corrected word is highlighted: {marks}"
+    );
+    // The excerpt came from its shard, loaded as a script (this is file://, no fetch).
+    assert_eq!(
+        b.eval("!!(window.AIMSBOOK_TEXT && window.AIMSBOOK_TEXT[0])"),
+        json!(true)
+    );
+}

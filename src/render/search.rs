@@ -2,6 +2,9 @@
 //! so it loads lazily from file:// as well as from a server (no fetch, no CORS).
 //! Terms map to posting lists of page numbers (delta-encoded, base 36); terms found on most pages
 //! are listed as "common" and match everything, which keeps the index small.
+//! The start of each document's text (its excerpt) is kept apart, in shards of
+//! [`SHARD`] pages (`search/text/N.js`), which the browser loads only for the results it shows,
+//! to show the words around a match.
 
 use std::collections::BTreeMap;
 
@@ -17,6 +20,8 @@ pub struct SearchPage<'a> {
     pub id: &'a str,
     pub title: &'a str,
     pub snippet: &'a str,
+    /// The start of the page's text, for a snippet around the match ("" for none).
+    pub excerpt: &'a str,
     /// Searchable metadata (id, title, ids it cites), in lower case.
     pub text: String,
     /// The body's search terms (`distinct_terms`; borrowed: bodies are many).
@@ -28,6 +33,29 @@ struct Index<'a> {
     pages: Vec<[&'a str; 5]>,
     terms: BTreeMap<String, String>,
     common: Vec<String>,
+    /// Pages per excerpt shard, and how many pages (from the first) have shards.
+    shard: usize,
+    texts: usize,
+}
+
+/// Pages per excerpt shard: a result list of ten loads a few shards of some 40 KB.
+pub const SHARD: usize = 64;
+
+/// The search index (`search/index.js`) and its excerpt shards (`search/text/N.js`).
+pub struct SearchFiles {
+    pub index: String,
+    pub shards: Vec<(String, String)>,
+}
+
+/// JSON as a script's text: `</` escaped (`<\/` is the same JSON string) so nothing a title or
+/// a body says can end the script early.
+fn script_json<T: Serialize>(value: &T) -> String {
+    let json = serde_json::to_string(value).unwrap_or_else(|_| "null".into());
+    if json.contains("</") {
+        json.replace("</", "<\\/")
+    } else {
+        json
+    }
 }
 
 fn base36(mut n: usize, out: &mut String) {
@@ -45,8 +73,8 @@ fn base36(mut n: usize, out: &mut String) {
     out.push_str(std::str::from_utf8(&buf[i..]).unwrap_or("0"));
 }
 
-/// Builds the JavaScript text of the index.
-pub fn build_index(pages: &[SearchPage]) -> String {
+/// Builds the JavaScript text of the index and its excerpt shards.
+pub fn build_index(pages: &[SearchPage]) -> SearchFiles {
     use rayon::prelude::*;
     // Lower-case each page once; invert in parallel over runs of pages, then merge the runs in
     // order, so every posting list stays sorted without sorting it.
@@ -104,6 +132,7 @@ pub fn build_index(pages: &[SearchPage]) -> String {
         encoded.insert(term.to_string(), s);
     }
     common.sort();
+    let texts = pages.iter().rposition(|p| !p.excerpt.is_empty()).map_or(0, |i| i + 1);
     let index = Index {
         pages: pages
             .iter()
@@ -111,20 +140,32 @@ pub fn build_index(pages: &[SearchPage]) -> String {
             .collect(),
         terms: encoded,
         common,
+        shard: SHARD,
+        texts,
     };
-    let json = serde_json::to_string(&index).unwrap_or_else(|_| "{}".into());
-    // A title may hold `</`: escaped (`<\/` is the same JSON string) so no parser ends the script early.
-    let json = if json.contains("</") {
-        json.replace("</", "<\\/")
-    } else {
-        json
-    };
-    format!("window.AIMSBOOK_SEARCH={json};\n")
+    let shards = pages[..texts]
+        .chunks(SHARD)
+        .enumerate()
+        .map(|(k, run)| {
+            let excerpts: Vec<&str> = run.iter().map(|p| p.excerpt).collect();
+            (
+                format!("search/text/{k}.js"),
+                format!(
+                    "(window.AIMSBOOK_TEXT=window.AIMSBOOK_TEXT||{{}})[{k}]={};\n",
+                    script_json(&excerpts)
+                ),
+            )
+        })
+        .collect();
+    SearchFiles {
+        index: format!("window.AIMSBOOK_SEARCH={};\n", script_json(&index)),
+        shards,
+    }
 }
 
 /// The search index of the portal: every document, clause, control and framework control.
 /// Control entries carry their assessed state, so "gap" or "partial" finds them.
-pub fn index_js(ctx: &super::pages::Shared) -> String {
+pub fn index_js(ctx: &super::pages::Shared) -> SearchFiles {
     use super::{clause_href, control_href, doc_href, framework_href, type_label};
     use rayon::prelude::*;
     let aims = ctx.aims;
@@ -144,7 +185,9 @@ pub fn index_js(ctx: &super::pages::Shared) -> String {
                 kind: type_label(d.doc_type),
                 id: &d.id,
                 title: &d.title,
-                snippet: d.summary.as_deref().unwrap_or(&body.snippet),
+                // Without a summary, the browser shows the start of the excerpt.
+                snippet: d.summary.as_deref().unwrap_or(""),
+                excerpt: &body.excerpt,
                 text: text.to_lowercase(),
                 body: &body.text,
             }
@@ -157,6 +200,7 @@ pub fn index_js(ctx: &super::pages::Shared) -> String {
             id: &c.id,
             title: &c.title,
             snippet: &c.summary,
+            excerpt: "",
             text: format!("{} {} {}", c.id, c.title, c.summary).to_lowercase(),
             body: "",
         });
@@ -169,6 +213,7 @@ pub fn index_js(ctx: &super::pages::Shared) -> String {
             id: &c.id,
             title: &c.title,
             snippet: &c.summary,
+            excerpt: "",
             text: format!(
                 "{} iso42001:{} {} {} {} {}",
                 c.id,
@@ -190,6 +235,7 @@ pub fn index_js(ctx: &super::pages::Shared) -> String {
                 id: &c.id,
                 title: &c.title,
                 snippet: &c.summary,
+                excerpt: "",
                 text: format!("{} {}:{} {} {}", c.id, fw.prefix, c.id, c.title, c.summary).to_lowercase(),
                 body: "",
             });
@@ -210,13 +256,14 @@ mod tests {
             id: "i",
             title: "t",
             snippet: "s",
+            excerpt: "",
             text: t.into(),
             body: "",
         };
         let pages: Vec<SearchPage> = (0..40)
             .map(|i| page(if i % 10 == 0 { "rare" } else { "other" }))
             .collect();
-        let js = build_index(&pages);
+        let js = build_index(&pages).index;
         assert!(js.starts_with("window.AIMSBOOK_SEARCH="));
         assert!(js.contains(r#""rare":"0,a,a,a""#), "{js}");
     }

@@ -120,11 +120,16 @@ pub struct CompiledBody {
     /// The body's search terms, each once, lower case, separated by spaces (a page's words
     /// repeat a lot; the index only needs which terms occur).
     pub text: String,
-    /// The start of the body's text as written, for search results.
-    pub snippet: String,
+    /// The start of the body's text as written (whitespace collapsed, at most
+    /// [`EXCERPT_CHARS`] characters), from which search results show the words around a match.
+    pub excerpt: String,
     /// A hash of the body as written, to tell whether it changed between two revisions.
     pub digest: u64,
 }
+
+/// How much of a body's text the search keeps for snippets: enough for the purpose and scope
+/// of a policy, small enough that the excerpts of 10,000 documents stay a few megabytes.
+pub const EXCERPT_CHARS: usize = 600;
 
 fn options() -> Options {
     Options::ENABLE_TABLES
@@ -325,6 +330,7 @@ pub fn compile(body: &str, body_line: usize, title: Option<&str>, with_html: boo
                     classes,
                     inner: Vec::new(),
                     text: String::new(),
+                    text_from: text.len(),
                 });
                 continue;
             }
@@ -335,6 +341,7 @@ pub fn compile(body: &str, body_line: usize, title: Option<&str>, with_html: boo
                     classes,
                     inner,
                     text: heading_text,
+                    text_from,
                 }) = heading.take()
                 {
                     let first_block = !emitted && anchors.is_empty();
@@ -342,6 +349,8 @@ pub fn compile(body: &str, body_line: usize, title: Option<&str>, with_html: boo
                         && level == HeadingLevel::H1
                         && title.is_some_and(|t| t.trim().eq_ignore_ascii_case(heading_text.trim()))
                     {
+                        // The title is shown (and indexed) apart; the text goes on without it.
+                        text.truncate(text_from);
                         continue;
                     }
                     let mut anchor = id.map(|i| i.to_string()).unwrap_or_else(|| slugify(&heading_text));
@@ -403,10 +412,10 @@ pub fn compile(body: &str, body_line: usize, title: Option<&str>, with_html: boo
     } else {
         events.for_each(drop);
     }
-    let (text, snippet) = if with_html {
+    let (text, excerpt) = if with_html {
         (
             crate::source::text::distinct_terms(&text.to_lowercase()),
-            crate::source::text::snippet(&collapse_whitespace(&text, 160), 160),
+            crate::source::text::snippet(&collapse_whitespace(&text, EXCERPT_CHARS), EXCERPT_CHARS),
         )
     } else {
         (String::new(), String::new())
@@ -416,7 +425,7 @@ pub fn compile(body: &str, body_line: usize, title: Option<&str>, with_html: boo
         refs,
         anchors,
         text,
-        snippet,
+        excerpt,
         digest: {
             use std::hash::BuildHasher;
             foldhash::fast::FixedState::with_seed(0x0002_0234_2001).hash_one(body)
@@ -430,6 +439,8 @@ struct PendingHeading<'a> {
     classes: Vec<CowStr<'a>>,
     inner: Vec<Event<'a>>,
     text: String,
+    /// Where the heading's words start in the body's text.
+    text_from: usize,
 }
 
 fn emit<'a>(

@@ -265,16 +265,19 @@
   // Pages matching every term of q (the last also as a prefix; a word not in the index by its
   // near spellings), ranked; and the terms that matched, for highlighting.
   function search(q) {
-    var idx = window.AIMSBOOK_SEARCH, nq = normalise(q, idx), toks = tokens(nq), hits = null, matched = [], typo = {};
+    // `words`: what to look for in a snippet: each word as typed (it starts the words it found
+    // as a prefix), or the spellings it was corrected to.
+    var idx = window.AIMSBOOK_SEARCH, nq = normalise(q, idx), toks = tokens(nq), hits = null, matched = [], typo = {}, words = [];
     toks.forEach(function (t, i) {
-      if (idx.common.indexOf(t) !== -1) { matched.push(t); return; }
+      if (idx.common.indexOf(t) !== -1) { matched.push(t); words.push(t); return; }
       var found = {}, any = false;
       function add(k) { decode(idx.terms[k]).forEach(function (n) { found[n] = true; }); matched.push(k); any = true; }
       if (idx.terms[t]) add(t);
       if (i === toks.length - 1 && t.length >= 2) {
         for (var k in idx.terms) if (k.length > t.length && k.lastIndexOf(t, 0) === 0) add(k);
       }
-      if (!any) fuzzy(idx, t).forEach(function (k) { add(k); typo[k] = true; });
+      if (any) words.push(t);
+      else fuzzy(idx, t).forEach(function (k) { add(k); typo[k] = true; words.push(k); });
       if (hits === null) { hits = found; return; }
       var both = {};
       for (var n in hits) if (found[n]) both[n] = true;
@@ -285,7 +288,7 @@
       hits = {};
       idx.pages.forEach(function (p, n) { hits[n] = true; });
     }
-    if (hits === null) return { pages: [], terms: matched };
+    if (hits === null) return { pages: [], nums: [], terms: matched, words: words, rare: [] };
     var ql = nq.trim();
     var ranked = Object.keys(hits).map(function (n) {
       var p = idx.pages[n], id = p[2].toLowerCase(), title = p[3].toLowerCase();
@@ -298,7 +301,13 @@
       return [score, +n];
     });
     ranked.sort(function (a, b) { return b[0] - a[0] || a[1] - b[1]; });
-    return { pages: ranked.map(function (r) { return idx.pages[r[1]]; }), terms: matched };
+    return {
+      pages: ranked.map(function (r) { return idx.pages[r[1]]; }),
+      nums: ranked.map(function (r) { return r[1]; }),
+      terms: matched,
+      words: words,
+      rare: words.filter(function (k) { return idx.common.indexOf(k) === -1; })
+    };
   }
 
   // Text with the matched terms (and words starting with them) in <mark>.
@@ -318,6 +327,61 @@
       if (re.lastIndex === m.index) re.lastIndex++;
     }
     el.appendChild(document.createTextNode(text.slice(last)));
+  }
+
+  // The excerpt shards (search/text/N.js) the shown results need, each loaded once, as
+  // scripts (so from file:// too); `done` runs when all have loaded or failed.
+  var shardState = {};
+  function loadShards(nums, done) {
+    var idx = window.AIMSBOOK_SEARCH, want = {}, waiting = 0;
+    nums.forEach(function (n) { if (n < (idx.texts || 0)) want[Math.floor(n / idx.shard)] = true; });
+    Object.keys(want).forEach(function (k) {
+      if (window.AIMSBOOK_TEXT && window.AIMSBOOK_TEXT[k]) return;
+      waiting++;
+      var finish = function () { if (--waiting === 0) done(); };
+      if (shardState[k]) { shardState[k].push(finish); return; }
+      shardState[k] = [finish];
+      var s = document.createElement("script");
+      s.src = root + "search/text/" + k + ".js";
+      s.onload = s.onerror = function () {
+        var waiters = shardState[k];
+        shardState[k] = null;
+        waiters.forEach(function (f) { f(); });
+      };
+      document.head.appendChild(s);
+    });
+    if (!waiting) done();
+  }
+
+  function excerptOf(n) {
+    var idx = window.AIMSBOOK_SEARCH, shard = window.AIMSBOOK_TEXT && window.AIMSBOOK_TEXT[Math.floor(n / idx.shard)];
+    return (shard && shard[n % idx.shard]) || "";
+  }
+
+  // About 160 characters of `text` around the first place a searched word (preferring the rarer
+  // ones) starts a word; null when none does.
+  function around(text, terms) {
+    var at = -1;
+    terms.forEach(function (t) {
+      if (t.length < 2) return;
+      var re = new RegExp("(^|[^\\p{L}\\p{N}])" + t.replace(/[.*+?^${}()|[\]\\]/g, "\\$&"), "iu");
+      var m = re.exec(text);
+      if (m && (at < 0 || m.index + m[1].length < at)) at = m.index + m[1].length;
+    });
+    if (at < 0) return null;
+    var start = Math.max(0, at - 60), end = Math.min(text.length, start + 160);
+    if (start > 0) { var sp = text.indexOf(" ", start); if (sp !== -1 && sp < at) start = sp + 1; }
+    if (end < text.length) { var ep = text.lastIndexOf(" ", end); if (ep > at) end = ep; }
+    return (start > 0 ? "… " : "") + text.slice(start, end) + (end < text.length ? " …" : "");
+  }
+
+  // The snippet of result n: the words around the match, else the summary, else the start.
+  function snippetOf(n, summary, res) {
+    var text = excerptOf(n);
+    var near = text && (around(text, res.rare) || around(text, res.words));
+    if (near) return near;
+    if (summary) return summary;
+    return text.length > 160 ? text.slice(0, text.lastIndexOf(" ", 160) > 80 ? text.lastIndexOf(" ", 160) : 160) + " …" : text;
   }
 
   function open(yes) {
@@ -349,7 +413,7 @@
       (pages.length > PAGE && !showAll ? ", showing the first " + PAGE : "") : "No page matches “" + q + "”.";
     list.appendChild(head);
     if (status) status.textContent = head.textContent;
-    var shown = showAll ? pages : pages.slice(0, PAGE);
+    var shown = showAll ? pages : pages.slice(0, PAGE), snippets = [];
     shown.forEach(function (p, i) {
       var li = document.createElement("li"), a = document.createElement("a");
       li.setAttribute("role", "option");
@@ -361,9 +425,23 @@
       var id = document.createElement("span"); id.className = "id"; highlight(id, p[2], res.terms);
       var title = document.createElement("span"); title.className = "title"; highlight(title, " " + p[3], res.terms);
       var snip = document.createElement("span"); snip.className = "snippet"; highlight(snip, p[4], res.terms);
+      snippets.push([snip, res.nums[i], p[4]]);
       a.appendChild(kind); a.appendChild(id); a.appendChild(title); a.appendChild(snip);
       li.appendChild(a);
       list.appendChild(li);
+    });
+    // The words around each match, once the excerpts of the shown results have loaded (unless
+    // another search has replaced this list by then).
+    var drawn = list;
+    var seq = drawn.searchSeq = (drawn.searchSeq || 0) + 1;
+    loadShards(snippets.map(function (x) { return x[1]; }), function () {
+      if (drawn.searchSeq !== seq) return;
+      snippets.forEach(function (x) {
+        var text = snippetOf(x[1], x[2], res);
+        if (text === x[0].textContent) return;
+        x[0].textContent = "";
+        highlight(x[0], text, res.terms);
+      });
     });
     if (shown.length < pages.length) {
       var more = document.createElement("li");
