@@ -609,6 +609,17 @@ mod tests {
     use super::*;
 
     #[test]
+    fn the_excerpt_is_the_text_without_the_repeated_title_and_with_words_apart() {
+        let c = compile("# My policy\n\n## Scope\nAll   staff.\n\n- one\n- two\n", 1, Some("My policy"), true);
+        assert_eq!(c.excerpt, "Scope All staff. one two");
+        assert!(!c.text.split(' ').any(|t| t == "scopeall" || t == "my"), "{}", c.text);
+        let long = "word ".repeat(400);
+        let c = compile(&long, 1, None, true);
+        assert!(c.excerpt.chars().count() <= EXCERPT_CHARS + 1, "{}", c.excerpt.len());
+        assert!(c.excerpt.ends_with('…'));
+    }
+
+    #[test]
     fn wikilinks_become_slots_with_positions() {
         let body = "Intro\n\nSee [[POL-001]] and [[A.6.2.4|the V&V control]].\n";
         let c = compile(body, 10, None, true);
