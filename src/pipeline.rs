@@ -264,9 +264,7 @@ impl Workspace {
                 Some(t) => crate::config::parse(&t),
                 None => (Config::default(), vec![]),
             };
-            if config.build_date.is_none() {
-                config.build_date = crate::config::source_date_epoch()?;
-            }
+            config.build_date = config.build_date.or(crate::config::source_date_epoch()?);
             Some((config, diags))
         } else {
             None

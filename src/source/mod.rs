@@ -302,9 +302,10 @@ pub fn load(root: &Path, output: Option<&Path>) -> anyhow::Result<Loaded> {
             )),
         }
     }
-    if loaded.config.build_date.is_none() {
-        loaded.config.build_date = config::source_date_epoch()?;
-    }
+    // A malformed SOURCE_DATE_EPOCH is an error even when build_date pins the date: the
+    // pipeline that set it expects it to be used.
+    let epoch = config::source_date_epoch()?;
+    loaded.config.build_date = loaded.config.build_date.or(epoch);
     let output = match output {
         Some(o) => o.to_path_buf(),
         None => root.join(&loaded.config.output),
