@@ -187,6 +187,19 @@ fn gitignored_folders_are_not_read() {
         .output()
         .unwrap();
     assert_eq!(stdout(&o).lines().count(), 1, "{}", stdout(&o));
+
+    // A pattern that cannot be read is named at its line; the rest of the file applies.
+    write(&src, ".gitignore", "# vendored\n{a,b\nvendor/\n");
+    let (code, diags) = diagnostics(&src);
+    assert_eq!(code, 0);
+    assert_eq!(codes_in(&diags, "vendor/"), Vec::<String>::new());
+    let bad = diags.iter().find(|d| d["code"] == "AIMS080").expect("AIMS080");
+    assert_eq!(
+        (bad["file"].as_str(), bad["line"].as_u64()),
+        (Some(".gitignore"), Some(2)),
+        "{bad}"
+    );
+    assert!(bad["message"].as_str().unwrap().contains("{a,b"), "{bad}");
 }
 
 #[test]
@@ -312,4 +325,18 @@ fn a_revision_is_read_with_the_same_exclusions() {
     for id in ["DRAFT-1", "DRAFT-2", "VENDOR-1"] {
         assert!(!report.contains(id), "{id} in {report}");
     }
+}
+
+/// `serve` reads the repository again when a `.gitignore` changes: a broken file it now
+/// ignores no longer fails the build.
+#[test]
+fn serve_rereads_when_a_gitignore_changes() {
+    let tmp = tempfile::tempdir().unwrap();
+    let src = one_warning(tmp.path());
+    write(&src, "vendor/broken.md", "---\nid: [unclosed\n---\n");
+    let server = serve_logged(&src, &[]);
+    server.wait_log("the first build failed");
+    write(&src, ".gitignore", "vendor/\n");
+    let log = server.wait_log("rebuilt");
+    assert!(log.contains(".gitignore: rebuilt"), "{log}");
 }

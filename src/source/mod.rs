@@ -87,12 +87,22 @@ fn walk_error_path(e: &ignore::Error) -> (Option<&Path>, bool) {
     }
 }
 
+/// The line of an ignore file an error of the walk is about.
+fn walk_error_line(e: &ignore::Error) -> Option<usize> {
+    match e {
+        ignore::Error::WithLineNumber { line, .. } => usize::try_from(*line).ok(),
+        ignore::Error::WithPath { err, .. } | ignore::Error::WithDepth { err, .. } => walk_error_line(err),
+        ignore::Error::Partial(errs) => errs.iter().find_map(walk_error_line),
+        _ => None,
+    }
+}
+
 /// An error of the walk without the absolute path it may start with (the diagnostic names the
 /// file).
 fn walk_error_message(e: &ignore::Error) -> String {
     match e {
         ignore::Error::WithPath { err, .. } | ignore::Error::WithDepth { err, .. } => walk_error_message(err),
-        ignore::Error::WithLineNumber { line, err } => format!("line {line}: {}", walk_error_message(err)),
+        ignore::Error::WithLineNumber { err, .. } => walk_error_message(err),
         ignore::Error::Partial(errs) => errs.iter().map(walk_error_message).collect::<Vec<_>>().join("; "),
         e => e.to_string(),
     }
@@ -369,6 +379,7 @@ pub fn load(root: &Path, output: Option<&Path>) -> anyhow::Result<Loaded> {
                     rel,
                     format!("part of this .gitignore was not applied: {}", walk_error_message(e)),
                 )
+                .at_line(walk_error_line(e))
                 .help("fix the pattern (git and aimsbook may read it differently)"),
             );
         }
