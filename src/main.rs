@@ -3,7 +3,7 @@
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use clap::{CommandFactory, Parser, Subcommand};
+use clap::{CommandFactory, FromArgMatches, Parser, Subcommand, ValueEnum};
 
 use aimsbook::cmd::{self, changes::ChangesFormat, check::Format, EXIT_FAILURE};
 use aimsbook::term::{ColorWhen, Verbosity};
@@ -266,8 +266,32 @@ Examples:
     },
 }
 
+/// `--color WHEN` as written on the command line, so that clap's own help and usage errors
+/// follow it too (they are printed before the arguments are parsed into `Cli`).
+fn color_flag() -> Option<ColorWhen> {
+    let args: Vec<String> = std::env::args_os().map(|a| a.to_string_lossy().into_owned()).collect();
+    let value = args
+        .iter()
+        .enumerate()
+        .rev()
+        .find_map(|(i, a)| match a.strip_prefix("--color") {
+            Some(rest) if rest.starts_with('=') => Some(rest[1..].to_string()),
+            Some("") => args.get(i + 1).cloned(),
+            _ => None,
+        })?;
+    ColorWhen::from_str(&value, true).ok()
+}
+
 fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let mut command = Cli::command();
+    if let Some(when) = color_flag() {
+        command = command.color(match when {
+            ColorWhen::Auto => clap::ColorChoice::Auto,
+            ColorWhen::Always => clap::ColorChoice::Always,
+            ColorWhen::Never => clap::ColorChoice::Never,
+        });
+    }
+    let cli = Cli::from_arg_matches(&command.get_matches()).unwrap_or_else(|e| e.exit());
     let verbosity = if cli.quiet {
         Verbosity::Quiet
     } else if cli.verbose {
