@@ -26,6 +26,8 @@ pub struct Config {
     pub include_confidential: bool,
     /// The organisation's risk criteria (clause 6.1.1): scales and level thresholds.
     pub risk: RiskCriteria,
+    /// Paths the walk leaves out, in `.gitignore` syntax (relative to the source folder).
+    pub exclude: Vec<String>,
 }
 
 /// How the organisation scores and grades risks: likelihood and impact on 1..=scale, and the
@@ -63,6 +65,7 @@ impl Default for Config {
             registers: BTreeMap::new(),
             include_confidential: false,
             risk: RiskCriteria::default(),
+            exclude: Vec::new(),
         }
     }
 }
@@ -81,6 +84,7 @@ struct RawConfig {
     registers: BTreeMap<String, String>,
     bundle: Option<RawBundle>,
     risk: Option<RawRisk>,
+    exclude: Option<Vec<String>>,
 }
 
 #[derive(Deserialize)]
@@ -205,6 +209,24 @@ pub fn parse(text: &str) -> (Config, Vec<Diagnostic>) {
             ),
         }
     }
+    if let Some(patterns) = raw.exclude {
+        let mut valid = Vec::new();
+        for pattern in patterns {
+            match exclude_matcher(std::slice::from_ref(&pattern)) {
+                Ok(_) => valid.push(pattern),
+                Err(e) => diags.push(
+                    Diagnostic::error(
+                        "AIMS070",
+                        CONFIG_FILE,
+                        format!("exclude pattern `{pattern}` is not a valid glob: {e}"),
+                    )
+                    .at_line(find_value_line(text, "exclude", &pattern))
+                    .help("exclude takes .gitignore patterns, e.g. exclude = [\"vendor/\", \"drafts/**/*.md\", \"CODE_OF_CONDUCT.md\"]"),
+                ),
+            }
+        }
+        config.exclude = valid;
+    }
     if let Some(list) = raw.frameworks {
         // Names are checked with the catalogs, since a user framework file can declare one.
         config.frameworks_line = find_key_line(text, "frameworks");
@@ -219,6 +241,39 @@ pub fn parse(text: &str) -> (Config, Vec<Diagnostic>) {
     (config, diags)
 }
 
+/// The build date that `SOURCE_DATE_EPOCH` sets (reproducible-builds.org: seconds since
+/// 1970-01-01 00:00 UTC), as a UTC date; `None` when it is unset or empty. It stands in for
+/// `build_date` when aims.toml pins none; a value that is not such a number is an error.
+pub fn source_date_epoch() -> anyhow::Result<Option<Date>> {
+    match std::env::var("SOURCE_DATE_EPOCH") {
+        Err(std::env::VarError::NotPresent) => Ok(None),
+        Err(std::env::VarError::NotUnicode(v)) => {
+            anyhow::bail!("{}", epoch_error(&v.to_string_lossy()))
+        }
+        Ok(v) if v.trim().is_empty() => Ok(None),
+        Ok(v) => parse_epoch(&v)
+            .map(Some)
+            .ok_or_else(|| anyhow::anyhow!("{}", epoch_error(&v))),
+    }
+}
+
+fn epoch_error(value: &str) -> String {
+    format!(
+        "SOURCE_DATE_EPOCH `{}` is not a number of seconds since 1970-01-01 UTC\n  help: set it to a Unix time such as the last commit's, SOURCE_DATE_EPOCH=$(git log -1 --format=%ct), or unset it; `build_date` in aims.toml pins the date too",
+        crate::diagnostic::printable(value)
+    )
+}
+
+/// Seconds since the epoch (digits only, as the specification asks) to their UTC date.
+fn parse_epoch(value: &str) -> Option<Date> {
+    let v = value.trim();
+    if v.is_empty() || !v.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    let secs: i64 = v.parse().ok()?;
+    time::OffsetDateTime::from_unix_timestamp(secs).ok().map(|t| t.date())
+}
+
 /// Whether `name` can be a theme: one folder name under `themes/` (ASCII letters, digits, `-`,
 /// `_`), so it never leads elsewhere (no `/`, `..` or absolute path).
 pub fn is_theme_name(name: &str) -> bool {
@@ -227,6 +282,33 @@ pub fn is_theme_name(name: &str) -> bool {
         && name
             .bytes()
             .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+}
+
+/// The matcher of `exclude` patterns (`.gitignore` syntax, relative to the source folder). A
+/// pattern that is not a valid glob is an error naming it (an unclosed `[` included, which git
+/// would take literally: in aims.toml it is more likely a typo).
+pub fn exclude_matcher(patterns: &[String]) -> Result<ignore::gitignore::Gitignore, String> {
+    let mut builder = ignore::gitignore::GitignoreBuilder::new("");
+    builder.allow_unclosed_class(false);
+    for p in patterns {
+        builder.add_line(None, p).map_err(|e| match e {
+            ignore::Error::Glob { err, .. } => err,
+            e => e.to_string(),
+        })?;
+    }
+    builder.build().map_err(|e| e.to_string())
+}
+
+/// Line of the first line at or after `key = …` that holds `value` (an item of a list that may
+/// span lines), or of the key itself.
+fn find_value_line(text: &str, key: &str, value: &str) -> Option<usize> {
+    let start = find_key_line(text, key)?;
+    text.lines()
+        .enumerate()
+        .skip(start - 1)
+        .find(|(_, l)| l.contains(value))
+        .map(|(i, _)| i + 1)
+        .or(Some(start))
 }
 
 /// Line of `key = …` in a TOML text.
@@ -300,6 +382,35 @@ mod tests {
             assert_eq!(d.len(), 1, "{bad:?}");
             assert_eq!((d[0].code, d[0].line), ("AIMS070", Some(2)), "{bad:?}");
         }
+    }
+
+    #[test]
+    fn exclude_patterns_are_checked_and_located() {
+        let (c, d) = parse("exclude = [\"vendor/\", \"*.draft.md\"]\n");
+        assert!(d.is_empty(), "{d:?}");
+        assert_eq!(c.exclude, ["vendor/", "*.draft.md"]);
+        let m = exclude_matcher(&c.exclude).unwrap();
+        assert!(m.matched("vendor", true).is_ignore());
+        assert!(m.matched("docs/a.draft.md", false).is_ignore());
+        assert!(!m.matched("docs/a.md", false).is_ignore());
+        let (c, d) = parse("title = \"t\"\nexclude = [\n  \"ok/\",\n  \"bad[\",\n  \"{a,b\",\n]\n");
+        assert_eq!(c.exclude, ["ok/"]);
+        assert_eq!(d.len(), 2, "{d:?}");
+        assert_eq!((d[0].code, d[0].line), ("AIMS070", Some(4)));
+        assert!(d[0].message.contains("`bad[`"), "{}", d[0].message);
+        assert_eq!(d[1].line, Some(5));
+    }
+
+    #[test]
+    fn source_date_epoch_is_a_utc_date() {
+        assert_eq!(parse_epoch("0").unwrap().to_string(), "1970-01-01");
+        // 2024-03-01 23:59:59 UTC: the date is UTC's, whatever the local zone.
+        assert_eq!(parse_epoch("1709337599").unwrap().to_string(), "2024-03-01");
+        assert_eq!(parse_epoch(" 1709337600\n").unwrap().to_string(), "2024-03-02");
+        for bad in ["", "-1", "1.5", "2024-03-01", "abc", "99999999999999999999", "1e9"] {
+            assert_eq!(parse_epoch(bad), None, "{bad:?}");
+        }
+        assert!(epoch_error("x\u{1b}[2J").contains("\\u{1b}"));
     }
 
     #[test]

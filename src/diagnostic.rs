@@ -1,5 +1,8 @@
 //! The diagnostic type every stage reports user mistakes with, and its two renderings:
-//! rustc-style text for people (with a source snippet) and the JSON document SPEC.md pins.
+//! rustc-style text for people (with a source snippet) and the JSON document SPEC.md pins;
+//! `ci` renders them for GitHub Actions and GitLab.
+
+pub mod ci;
 
 use std::collections::HashMap;
 use std::fmt::Write as _;
@@ -159,29 +162,6 @@ pub fn to_json(diags: &[Diagnostic]) -> String {
     serde_json::to_string_pretty(&report).unwrap_or_else(|_| "{}".into())
 }
 
-struct Palette {
-    error: &'static str,
-    warning: &'static str,
-    blue: &'static str,
-    bold: &'static str,
-    reset: &'static str,
-}
-
-const COLOUR: Palette = Palette {
-    error: "\x1b[1;31m",
-    warning: "\x1b[1;33m",
-    blue: "\x1b[1;34m",
-    bold: "\x1b[1m",
-    reset: "\x1b[0m",
-};
-const PLAIN: Palette = Palette {
-    error: "",
-    warning: "",
-    blue: "",
-    bold: "",
-    reset: "",
-};
-
 /// Renders one diagnostic the way rustc does: header, location, snippet with the span underlined, help.
 /// Text from the source made safe for a terminal: control characters (escape sequences, bells,
 /// carriage returns, C1 controls) are shown as `\u{..}` instead of being obeyed.
@@ -202,28 +182,26 @@ pub fn printable(s: &str) -> std::borrow::Cow<'_, str> {
 }
 
 pub fn render_human(d: &Diagnostic, sources: &SourceTexts, colour: bool) -> String {
-    let p = if colour { &COLOUR } else { &PLAIN };
-    let (label, sev_colour) = match d.severity {
-        Severity::Error => ("error", p.error),
-        Severity::Warning => ("warning", p.warning),
+    use crate::term::{paint, EMPHASIS, ERROR, GUTTER, WARNING};
+    let (label, sev) = match d.severity {
+        Severity::Error => ("error", paint(ERROR, colour)),
+        Severity::Warning => ("warning", paint(WARNING, colour)),
     };
+    let (blue, bold) = (paint(GUTTER, colour), paint(EMPHASIS, colour));
     let mut out = String::new();
     let _ = writeln!(
         out,
-        "{sev_colour}{label}[{}]{}{}: {}{}",
+        "{sev}{label}[{}]{sev:#}{bold}: {}{bold:#}",
         d.code,
-        p.reset,
-        p.bold,
         printable(&d.message),
-        p.reset
     );
     let line_text = line_text(d, sources);
     let gutter = d.line.map(|l| l.to_string().len()).unwrap_or(1);
     let pad = " ".repeat(gutter);
     if d.file.is_empty() {
-        let _ = writeln!(out, "{pad}{}-->{} (repository)", p.blue, p.reset);
+        let _ = writeln!(out, "{pad}{blue}-->{blue:#} (repository)");
     } else {
-        let _ = writeln!(out, "{pad}{}-->{} {}", p.blue, p.reset, printable(&d.location()));
+        let _ = writeln!(out, "{pad}{blue}-->{blue:#} {}", printable(&d.location()));
     }
     if let (Some(line), Some(text)) = (d.line, line_text) {
         let col = d.column.unwrap_or(1);
@@ -232,29 +210,18 @@ pub fn render_human(d: &Diagnostic, sources: &SourceTexts, colour: bool) -> Stri
             .take(200)
             .map(|c| if c.is_control() { ' ' } else { c })
             .collect();
-        let _ = writeln!(out, "{pad} {}|{}", p.blue, p.reset);
-        let _ = writeln!(out, "{}{line} |{} {shown}", p.blue, p.reset);
+        let _ = writeln!(out, "{pad} {blue}|{blue:#}");
+        let _ = writeln!(out, "{blue}{line} |{blue:#} {shown}");
         let width = shown.chars().count().saturating_sub(col - 1).clamp(1, d.span_len);
         let _ = writeln!(
             out,
-            "{pad} {}|{} {}{sev_colour}{}{}",
-            p.blue,
-            p.reset,
+            "{pad} {blue}|{blue:#} {}{sev}{}{sev:#}",
             " ".repeat(col - 1),
             "^".repeat(width),
-            p.reset
         );
     }
     if let Some(help) = &d.help {
-        let _ = writeln!(
-            out,
-            "{pad} {}={} {}help{}: {}",
-            p.blue,
-            p.reset,
-            p.bold,
-            p.reset,
-            printable(help)
-        );
+        let _ = writeln!(out, "{pad} {blue}={blue:#} {bold}help{bold:#}: {}", printable(help));
     }
     out
 }

@@ -16,6 +16,7 @@ pub mod publish;
 pub mod render;
 pub mod serve;
 pub mod source;
+pub mod term;
 pub mod timing;
 
 /// Runs the loader on one in-memory file the way a build would: UTF-8 decoding, frontmatter

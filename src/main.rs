@@ -3,10 +3,11 @@
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use clap::{Parser, Subcommand};
+use clap::{CommandFactory, FromArgMatches, Parser, Subcommand, ValueEnum};
 
 use aimsbook::cmd::{self, changes::ChangesFormat, check::Format, EXIT_FAILURE};
 use aimsbook::model::DocType;
+use aimsbook::term::{ColorWhen, Verbosity};
 
 // Loading a large repository allocates many small, short-lived values on every core (YAML
 // nodes, Markdown events, strings); mimalloc's thread-local heaps handle that far better than
@@ -33,6 +34,11 @@ THE SOURCE
   document, [[A.6.2.4]] a control, [[6.1.2]] a clause, [[eu-ai-act:Art.9]] another
   framework's control. Full reference: docs/format.md.
 
+ENVIRONMENT
+  NO_COLOR           no colour (under --color auto); CLICOLOR_FORCE=1 colour even when piped
+  SOURCE_DATE_EPOCH  the build date (Unix seconds, UTC) when aims.toml pins no build_date
+  AIMSBOOK_TIMINGS   print each phase's time and memory, as --verbose does
+
 EXIT CODES
   0  success (check: no errors; with --strict, no warnings either)
   1  the source has errors (build refuses to publish), or warnings under --strict
@@ -43,6 +49,15 @@ EXIT CODES
 struct Cli {
     #[command(subcommand)]
     command: Command,
+    /// Print errors and results only: no warnings, notes, progress or summaries
+    #[arg(short, long, global = true, conflicts_with = "verbose")]
+    quiet: bool,
+    /// Also print each phase's time and memory to stderr
+    #[arg(short, long, global = true)]
+    verbose: bool,
+    /// Colour the terminal output: auto (on a terminal, unless NO_COLOR is set), always, never
+    #[arg(long, value_enum, global = true, value_name = "WHEN", default_value_t = ColorWhen::Auto)]
+    color: ColorWhen,
 }
 
 #[derive(Subcommand)]
@@ -202,6 +217,9 @@ DNS rebinding."
         /// (network drives, some containers)
         #[arg(long, value_name = "MS", num_args = 0..=1, default_missing_value = "500")]
         poll: Option<u64>,
+        /// Open the portal in the browser (xdg-open, open or start); if none works, say so and serve on
+        #[arg(long)]
+        open: bool,
     },
     /// Pack the offline auditor bundle: portal, search, exports and a SHA-256 manifest in one zip
     #[command(
@@ -273,18 +291,65 @@ cannot be read."
     #[command(long_about = "Validate the source without writing anything.\n\n\
 Reports syntax and type errors, unresolved references, duplicate ids, Statement of Applicability
 gaps, clauses with no document, missing approvals, overdue reviews and more. Each finding has a
-stable code (see docs/diagnostics.md), a severity, file, line and column.")]
+stable code (see docs/diagnostics.md), a severity, file, line and column.
+
+In CI, --format github prints GitHub Actions annotations (shown on the pull request's lines) and
+--format gitlab a Code Quality report (for artifacts:reports:codequality). Their paths are
+relative to the current folder when SRC is inside it (run from the top of the checkout), else
+absolute. The summary goes to stderr; stdout holds the report alone.")]
     Check {
         /// The AIMS repository
         #[arg(default_value = ".")]
         src: PathBuf,
-        /// Output format: human (stderr) or json (one document on stdout)
+        /// Output format: human (stderr); json (one document on stdout); github (workflow-command
+        /// annotations on stdout, one line per finding); gitlab (a Code Quality report on stdout)
         #[arg(long, value_enum, default_value_t = Format::Human)]
         format: Format,
         /// Fail (exit 1) on warnings as well as errors
         #[arg(long)]
         strict: bool,
     },
+    /// Print a shell completion script to stdout (bash, zsh, fish, elvish, powershell)
+    #[command(long_about = "Print a shell completion script to stdout.\n\n\
+Examples:
+  aimsbook completions bash > ~/.local/share/bash-completion/completions/aimsbook
+  aimsbook completions zsh > ~/.zfunc/_aimsbook      # with fpath+=(~/.zfunc) in ~/.zshrc
+  aimsbook completions fish > ~/.config/fish/completions/aimsbook.fish")]
+    Completions {
+        /// The shell to complete in
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+    /// Print the manual page (roff) to stdout, or write every page into DIR
+    #[command(
+        long_about = "Print the manual page (roff) to stdout, or, with --out DIR, write the \
+main page and one per command (aimsbook.1, aimsbook-build.1, …) into DIR.
+
+Examples:
+  aimsbook man | man -l -
+  aimsbook man --out ~/.local/share/man/man1"
+    )]
+    Man {
+        /// Write aimsbook.1 and one page per command into this folder
+        #[arg(long, value_name = "DIR")]
+        out: Option<PathBuf>,
+    },
+}
+
+/// `--color WHEN` as written on the command line, so that clap's own help and usage errors
+/// follow it too (they are printed before the arguments are parsed into `Cli`).
+fn color_flag() -> Option<ColorWhen> {
+    let args: Vec<String> = std::env::args_os().map(|a| a.to_string_lossy().into_owned()).collect();
+    let value = args
+        .iter()
+        .enumerate()
+        .rev()
+        .find_map(|(i, a)| match a.strip_prefix("--color") {
+            Some(rest) if rest.starts_with('=') => Some(rest[1..].to_string()),
+            Some("") => args.get(i + 1).cloned(),
+            _ => None,
+        })?;
+    ColorWhen::from_str(&value, true).ok()
 }
 
 /// A document type as `new` takes it: the words of the source format, listed in --help.
@@ -295,7 +360,23 @@ fn doc_type_parser() -> impl clap::builder::TypedValueParser<Value = DocType> {
 }
 
 fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let mut command = Cli::command();
+    if let Some(when) = color_flag() {
+        command = command.color(match when {
+            ColorWhen::Auto => clap::ColorChoice::Auto,
+            ColorWhen::Always => clap::ColorChoice::Always,
+            ColorWhen::Never => clap::ColorChoice::Never,
+        });
+    }
+    let cli = Cli::from_arg_matches(&command.get_matches()).unwrap_or_else(|e| e.exit());
+    let verbosity = if cli.quiet {
+        Verbosity::Quiet
+    } else if cli.verbose {
+        Verbosity::Verbose
+    } else {
+        Verbosity::Normal
+    };
+    aimsbook::term::init(verbosity, cli.color);
     let result = match &cli.command {
         Command::Init { dir } => cmd::init::run(dir),
         Command::New {
@@ -348,6 +429,7 @@ fn main() -> ExitCode {
             bind,
             debounce,
             poll,
+            open,
         } => aimsbook::serve::run(aimsbook::serve::ServeOptions {
             src: src.clone(),
             bind: *bind,
@@ -355,7 +437,10 @@ fn main() -> ExitCode {
             debounce: std::time::Duration::from_millis(*debounce),
             poll: poll.map(std::time::Duration::from_millis),
             workers: 8,
+            open: *open,
         }),
+        Command::Completions { shell } => cmd::shell::completions(Cli::command(), *shell),
+        Command::Man { out } => cmd::shell::man(Cli::command(), out.as_deref()),
     };
     match result {
         Ok(code) => ExitCode::from(code as u8),

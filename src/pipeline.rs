@@ -181,7 +181,12 @@ impl Workspace {
     /// when the change needs a full re-read instead (settings, themes, an unknown kind of file).
     pub fn refresh(&mut self, changed: &[String]) -> bool {
         for rel in changed {
-            if rel == crate::config::CONFIG_FILE || rel.starts_with("themes/") || rel.starts_with("frameworks/") {
+            // What the walk leaves out changed (a .gitignore), or the settings did.
+            if rel == crate::config::CONFIG_FILE
+                || rel.starts_with("themes/")
+                || rel.starts_with("frameworks/")
+                || rel.rsplit('/').next() == Some(".gitignore")
+            {
                 return false;
             }
             // A folder created, renamed or removed: re-walk rather than guess what moved.
@@ -196,7 +201,11 @@ impl Workspace {
                 return false;
             }
         }
+        let mut rules = source::SkipRules::new(&self.root, &self.config);
         for rel in changed {
+            if rules.skips(rel) {
+                continue;
+            }
             let path = self.root.join(rel);
             let exists = path.is_file();
             match source::classify(rel) {
@@ -241,13 +250,31 @@ impl Workspace {
     /// settings or the frameworks differ, every file is read from git.
     pub fn at_revision(&self, rev: &source::revision::Revision, changed: &[String]) -> anyhow::Result<Workspace> {
         let at = source::revision::files_at(&self.root, rev)?;
-        let output = self.config.output.trim_end_matches('/').to_string();
-        // What the walk would not read is not read from the revision either.
-        let excluded = |rel: &str| source::skipped_path(rel, &output);
-        let at: std::collections::BTreeSet<String> = at.into_iter().filter(|r| !excluded(r)).collect();
         let settings_changed = changed
             .iter()
             .any(|c| c == crate::config::CONFIG_FILE || c.starts_with("frameworks/"));
+        // The settings at the revision, when they differ: its own `exclude` applies there.
+        let config_at = if settings_changed {
+            let name = [crate::config::CONFIG_FILE.to_string()];
+            let text = source::revision::read_at(&self.root, rev, &name)?
+                .pop()
+                .flatten()
+                .and_then(|b| String::from_utf8(b).ok());
+            let (mut config, diags) = match text {
+                Some(t) => crate::config::parse(&t),
+                None => (Config::default(), vec![]),
+            };
+            config.build_date = config.build_date.or(crate::config::source_date_epoch()?);
+            Some((config, diags))
+        } else {
+            None
+        };
+        // What the walk would not read is not read from the revision either: the fixed rules,
+        // `exclude`, and the working tree's .gitignore files (git lists tracked files only; a
+        // file tracked though ignored is left out at every revision, as the walk leaves it out).
+        let mut rules = source::SkipRules::new(&self.root, config_at.as_ref().map_or(&self.config, |(c, _)| c));
+        let mut excluded = |rel: &str| rules.skips(rel);
+        let at: std::collections::BTreeSet<String> = at.into_iter().filter(|r| !excluded(r)).collect();
         let mut ws = Workspace {
             root: self.root.clone(),
             output: self.output.clone(),
@@ -266,20 +293,9 @@ impl Workspace {
             provenance: None,
         };
         let mut read: Vec<String> = Vec::new();
-        if settings_changed {
+        if let Some((config, diags)) = config_at {
             let wanted: Vec<String> = at.iter().cloned().collect();
             let contents = source::revision::read_at(&self.root, rev, &wanted)?;
-            let text_of = |name: &str| -> Option<String> {
-                wanted
-                    .iter()
-                    .position(|w| w == name)
-                    .and_then(|i| contents[i].clone())
-                    .and_then(|b| String::from_utf8(b).ok())
-            };
-            let (config, diags) = match text_of(crate::config::CONFIG_FILE) {
-                Some(t) => crate::config::parse(&t),
-                None => (Config::default(), vec![]),
-            };
             ws.config = config;
             ws.repo_diagnostics = diags;
             ws.framework_files = wanted

@@ -1,10 +1,11 @@
-//! Phase timings for profiling, printed to stderr when `AIMSBOOK_TIMINGS=1` is set.
+//! Phase timings for profiling, printed to stderr with `--verbose` or when `AIMSBOOK_TIMINGS=1`
+//! is set.
 
 use std::time::Instant;
 
-/// Whether `AIMSBOOK_TIMINGS` asks for timings.
+/// Whether `--verbose` or `AIMSBOOK_TIMINGS` asks for timings.
 pub fn enabled() -> bool {
-    std::env::var_os("AIMSBOOK_TIMINGS").is_some()
+    crate::term::verbose() || std::env::var_os("AIMSBOOK_TIMINGS").is_some()
 }
 
 pub struct Phases {

@@ -1223,3 +1223,89 @@ fn check_never_writes_files() {
         assert!(!repo.join("public").exists(), "no output folder");
     }
 }
+
+#[test]
+fn quiet_prints_nothing_on_a_clean_check_and_errors_only_otherwise() {
+    let clean = check_fixture_path("clean");
+    let o = run(&["check", clean.to_str().unwrap(), "--quiet"]);
+    assert_eq!(o.status.code(), Some(0));
+    assert_eq!((stdout(&o), stderr(&o)), (String::new(), String::new()));
+    // Global: before the command too.
+    let o = run(&["-q", "check", clean.to_str().unwrap()]);
+    assert_eq!((stdout(&o), stderr(&o)), (String::new(), String::new()));
+
+    // Warnings and summaries are left out; errors are shown in full.
+    let o = run(&["check", check_fixture_path("aims014-bad-enum").to_str().unwrap(), "-q"]);
+    assert_eq!(o.status.code(), Some(1));
+    let err = stderr(&o);
+    assert!(err.contains("error[AIMS014]"), "{err}");
+    assert!(!err.contains("warning["), "{err}");
+    assert!(!err.contains("checked "), "{err}");
+    // A report on stdout is a result: --quiet keeps it.
+    let o = run(&["check", clean.to_str().unwrap(), "-q", "--format", "json"]);
+    let v: Value = serde_json::from_str(&stdout(&o)).unwrap();
+    assert_eq!(v["errors"], 0);
+    assert!(stderr(&o).is_empty());
+
+    let o = run(&["check", clean.to_str().unwrap(), "-q", "-v"]);
+    assert_eq!(o.status.code(), Some(2), "--quiet and --verbose conflict");
+}
+
+#[test]
+fn verbose_prints_phase_timings() {
+    let o = run(&["check", check_fixture_path("clean").to_str().unwrap(), "--verbose"]);
+    assert_eq!(o.status.code(), Some(0));
+    let err = stderr(&o);
+    for phase in ["timing: walk", "timing: checks", "timing: compile (total)"] {
+        assert!(err.contains(phase), "{phase} in:\n{err}");
+    }
+    let o = run(&["check", check_fixture_path("clean").to_str().unwrap()]);
+    assert!(!stderr(&o).contains("timing:"));
+}
+
+#[test]
+fn color_follows_the_flag_then_no_color_and_clicolor_force() {
+    let src = check_fixture_path("aims014-bad-enum");
+    let check = |args: &[&str], env: &[(&str, &str)], no_color: bool| {
+        let mut c = bin();
+        if !no_color {
+            c.env_remove("NO_COLOR");
+        }
+        c.env_remove("CLICOLOR_FORCE").env_remove("CLICOLOR");
+        let o = c
+            .arg("check")
+            .arg(&src)
+            .args(args)
+            .envs(env.iter().copied())
+            .output()
+            .unwrap();
+        assert_eq!(o.status.code(), Some(1));
+        stderr(&o)
+    };
+    let bold_red = "\u{1b}[1m\u{1b}[31merror[AIMS014]\u{1b}[0m";
+    // Piped: plain by default, coloured when asked, even under NO_COLOR (the flag wins).
+    assert!(!check(&[], &[], false).contains('\u{1b}'));
+    let always = check(&["--color", "always"], &[], true);
+    assert!(always.contains(bold_red), "{always:?}");
+    assert!(always.contains("\u{1b}[1m\u{1b}[33mwarning[AIMS050]"), "{always:?}");
+    // The same text once the styles are taken out.
+    let never = check(&["--color", "never"], &[("CLICOLOR_FORCE", "1")], false);
+    assert!(!never.contains('\u{1b}'), "{never:?}");
+    let stripped: String = {
+        let mut out = String::new();
+        let mut rest = always.as_str();
+        while let Some(i) = rest.find('\u{1b}') {
+            out.push_str(&rest[..i]);
+            rest = &rest[i..];
+            rest = &rest[rest.find('m').unwrap() + 1..];
+        }
+        out.push_str(rest);
+        out
+    };
+    assert_eq!(stripped, never);
+    // auto: CLICOLOR_FORCE colours a pipe, NO_COLOR beats it.
+    assert!(check(&[], &[("CLICOLOR_FORCE", "1")], false).contains(bold_red));
+    assert!(!check(&[], &[("CLICOLOR_FORCE", "1")], true).contains('\u{1b}'));
+    let o = run(&["check", src.to_str().unwrap(), "--color", "sometimes"]);
+    assert_eq!(o.status.code(), Some(2));
+}

@@ -40,7 +40,7 @@ pub fn run(src: &Path, out: Option<&Path>, since: Option<&str>) -> anyhow::Resul
     let out_dir = output_dir(&compiled, out);
     // A portal moved aside by a build killed mid-swap is put back even when this build fails.
     if let Some(from) = crate::output::recover(&out_dir) {
-        eprintln!(
+        crate::note!(
             "note: put back the previous portal that an interrupted build had moved aside ({})",
             from.display()
         );
@@ -67,7 +67,7 @@ pub fn run(src: &Path, out: Option<&Path>, since: Option<&str>) -> anyhow::Resul
     } else {
         String::new()
     };
-    println!(
+    crate::say!(
         "built {} pages from {} documents into {} in {:.2} s{warn}",
         stats.pages,
         compiled.aims.docs.len(),
@@ -75,7 +75,7 @@ pub fn run(src: &Path, out: Option<&Path>, since: Option<&str>) -> anyhow::Resul
         started.elapsed().as_secs_f64()
     );
     if compiled.provenance.as_ref().is_some_and(|p| p.shallow) {
-        eprintln!("note: {}", crate::source::git::SHALLOW_NOTE);
+        crate::note!("note: {}", crate::source::git::SHALLOW_NOTE);
     }
     // The process ends here: freeing thousands of documents one by one only costs time.
     std::mem::forget(compiled);

@@ -144,14 +144,14 @@ pub fn run(src: &Path, output: Option<&Path>, include_confidential: bool, sign: 
     let sha256 = bundle::write_zip(&dest, &top, &files, date, &ws.root, sign)?;
     let size = std::fs::metadata(&dest).map(|m| m.len()).unwrap_or(0);
     if !manifest.withheld.is_empty() {
-        eprintln!(
+        crate::note!(
             "withheld {} confidential document{} (listed in the manifest; use --include-confidential to include them): {}",
             manifest.withheld.len(),
             if manifest.withheld.len() == 1 { "" } else { "s" },
             manifest.withheld.iter().map(|w| w.id.as_str()).collect::<Vec<_>>().join(", ")
         );
     }
-    println!(
+    crate::say!(
         "wrote {} ({} files, {:.1} MB) in {:.2} s; the auditor opens {}/index.html after unzipping",
         dest.display(),
         files.len(),
@@ -161,7 +161,7 @@ pub fn run(src: &Path, output: Option<&Path>, include_confidential: bool, sign: 
     );
     let zip_name = dest.file_name().map(|n| n.to_string_lossy()).unwrap_or_default();
     println!("SHA-256 {sha256}  {zip_name} (also in {})", sidecar.display());
-    println!(
+    crate::say!(
         "  send this hash to the auditor apart from the zip (e-mail, ticket, the audit portal); they check the zip with\n  aimsbook verify {} --sha256 {sha256}",
         shell_word(&zip_name)
     );
@@ -173,7 +173,7 @@ pub fn run(src: &Path, output: Option<&Path>, include_confidential: bool, sign: 
             bundle::SIGNATURE_NAMESPACE,
             shell_word(&zip_name)
         ),
-        None if std::fs::symlink_metadata(&signature).is_ok() => eprintln!(
+        None if std::fs::symlink_metadata(&signature).is_ok() => crate::note!(
             "note: {} was not written by this run: it signs this zip only if the zip is byte-identical to the one it was made for (bundle with --sign to renew it)",
             signature.display()
         ),

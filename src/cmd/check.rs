@@ -9,8 +9,14 @@ use crate::pipeline;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
 pub enum Format {
+    /// For people, on stderr, with the source line of each finding
     Human,
+    /// One JSON document on stdout: diagnostics, counts and the assessment's figures
     Json,
+    /// GitHub Actions workflow commands on stdout, one `::error`/`::warning` line per finding
+    Github,
+    /// GitLab Code Quality report (a JSON array) on stdout
+    Gitlab,
 }
 
 /// The figures the dashboard, the SoA page and the exports show, read from the same facts.
@@ -64,14 +70,33 @@ pub fn run(src: &Path, format: Format, strict: bool) -> anyhow::Result<i32> {
             report["assessment"] = assessment_json(&compiled.aims);
             println!("{}", serde_json::to_string_pretty(&report).unwrap_or_default());
         }
+        Format::Github | Format::Gitlab => {
+            let base = diagnostic::ci::PathBase::new(&compiled.root);
+            let report = if format == Format::Github {
+                diagnostic::ci::to_github(diags, &base)
+            } else {
+                let mut json = diagnostic::ci::to_gitlab(diags, &base);
+                json.push('\n');
+                json
+            };
+            print!("{report}");
+            // The summary goes to stderr: stdout holds the report only.
+            crate::note!(
+                "checked {} documents: {}",
+                compiled.aims.docs.len(),
+                diagnostic::summary(diags)
+            );
+        }
         Format::Human => {
             print_human(diags, &compiled.texts_for(diags));
-            eprintln!("{}", assessment_line(&compiled.aims));
-            let docs = compiled.aims.docs.len();
-            if errors == 0 && warnings == 0 {
-                eprintln!("checked {docs} documents: no problems found");
-            } else {
-                eprintln!("checked {docs} documents: {}", diagnostic::summary(diags));
+            if !crate::term::quiet() {
+                eprintln!("{}", assessment_line(&compiled.aims));
+                let docs = compiled.aims.docs.len();
+                if errors == 0 && warnings == 0 {
+                    eprintln!("checked {docs} documents: no problems found");
+                } else {
+                    eprintln!("checked {docs} documents: {}", diagnostic::summary(diags));
+                }
             }
         }
     }

@@ -171,6 +171,6 @@ pub fn run(dir: &Path) -> anyhow::Result<i32> {
     for (rel, _) in &files {
         println!("  {rel}");
     }
-    println!("next: aimsbook check {0}   then   aimsbook build {0}", dir.display());
+    crate::say!("next: aimsbook check {0}   then   aimsbook build {0}", dir.display());
     Ok(EXIT_OK)
 }

@@ -7,8 +7,9 @@ pub mod check;
 pub mod init;
 pub mod new;
 pub mod schema;
+pub mod shell;
 
-use std::io::{IsTerminal, Write};
+use std::io::Write;
 
 use crate::diagnostic::{self, Diagnostic, SourceTexts};
 
@@ -19,11 +20,15 @@ pub const EXIT_FINDINGS: i32 = 1;
 /// Bad usage, or a file could not be read or written.
 pub const EXIT_FAILURE: i32 = 2;
 
-/// Prints diagnostics to stderr for people, coloured on a terminal unless NO_COLOR is set.
+/// Prints diagnostics to stderr for people, coloured as `--color` says (on a terminal unless
+/// NO_COLOR is set, by default). Under `--quiet`, errors only.
 pub fn print_human(diags: &[Diagnostic], texts: &SourceTexts) {
-    let colour = std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none();
+    let colour = crate::term::stderr_colour();
     let mut err = std::io::stderr().lock();
     for d in diags {
+        if crate::term::quiet() && !d.is_error() {
+            continue;
+        }
         let _ = writeln!(err, "{}", diagnostic::render_human(d, texts, colour));
     }
 }
@@ -33,11 +38,10 @@ pub fn print_for_build(diags: &[Diagnostic], texts: &SourceTexts) {
     let errors: Vec<Diagnostic> = diags.iter().filter(|d| d.is_error()).cloned().collect();
     print_human(&errors, texts);
     let warnings: Vec<&Diagnostic> = diags.iter().filter(|d| !d.is_error()).collect();
-    if warnings.is_empty() {
+    if warnings.is_empty() || crate::term::quiet() {
         return;
     }
-    let colour = std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none();
-    let (y, r) = if colour { ("\x1b[1;33m", "\x1b[0m") } else { ("", "") };
+    let y = crate::term::paint(crate::term::WARNING, crate::term::stderr_colour());
     let mut err = std::io::stderr().lock();
     for d in &warnings {
         let place = if d.file.is_empty() {
@@ -47,7 +51,7 @@ pub fn print_for_build(diags: &[Diagnostic], texts: &SourceTexts) {
         };
         let _ = writeln!(
             err,
-            "{y}warning[{}]{r}: {place}{}",
+            "{y}warning[{}]{y:#}: {place}{}",
             d.code,
             diagnostic::printable(&d.message)
         );

@@ -2,6 +2,7 @@
 //! A failing rebuild (the source, or the theme) keeps the last good portal and shows the errors
 //! in an overlay.
 
+pub mod browser;
 pub mod http;
 pub mod watch;
 
@@ -29,6 +30,8 @@ pub struct ServeOptions {
     pub debounce: Duration,
     pub poll: Option<Duration>,
     pub workers: usize,
+    /// Open the portal in the browser once it is served.
+    pub open: bool,
 }
 
 /// The code of a rebuild that failed while rendering: in practice the theme (a template that
@@ -417,7 +420,7 @@ pub fn run(opts: ServeOptions) -> anyhow::Result<i32> {
         match render_into(&mut preview, &state, &current, &PageSet::All, &mut theme, true) {
             Ok(pages) => {
                 state.portal_built.store(true, Ordering::SeqCst);
-                eprintln!("built {pages} pages in {} ms", started.elapsed().as_millis());
+                crate::note!("built {pages} pages in {} ms", started.elapsed().as_millis());
             }
             Err(e) => {
                 let d = render_failure(&e, &current);
@@ -437,10 +440,8 @@ pub fn run(opts: ServeOptions) -> anyhow::Result<i32> {
             opts.port.wrapping_add(1).max(1024)
         )
     })?;
-    let local = listener
-        .local_addr()
-        .map(|a| a.to_string())
-        .unwrap_or_else(|_| addr.to_string());
+    let local_addr = listener.local_addr().unwrap_or(addr);
+    let local = local_addr.to_string();
     http::start(
         listener,
         http::HostRule { bind: opts.bind },
@@ -462,6 +463,11 @@ pub fn run(opts: ServeOptions) -> anyhow::Result<i32> {
         }
     }
     println!("serving {} at http://{local}/ (Ctrl-C to stop)", opts.src.display());
+    if opts.open {
+        use std::io::Write as _;
+        let _ = std::io::stdout().flush();
+        browser::open(&browser::local_url(local_addr));
+    }
 
     let stop = Arc::new(AtomicBool::new(false));
     {
@@ -545,7 +551,7 @@ pub fn run(opts: ServeOptions) -> anyhow::Result<i32> {
                 } else {
                     String::new()
                 };
-                eprintln!(
+                crate::note!(
                     "{label}: rebuilt {pages} page{} in {:.1} ms{warn}",
                     if pages == 1 { "" } else { "s" },
                     t0.elapsed().as_secs_f64() * 1000.0
@@ -561,6 +567,6 @@ pub fn run(opts: ServeOptions) -> anyhow::Result<i32> {
             }
         }
     }
-    eprintln!("stopped");
+    crate::note!("stopped");
     Ok(crate::cmd::EXIT_OK)
 }

@@ -98,7 +98,12 @@ impl SourceWatcher {
             return None;
         }
         let rel = p.strip_prefix(&self.root).ok()?.to_string_lossy().replace('\\', "/");
-        if rel.is_empty() || is_ignored(&rel) {
+        // A `.gitignore` is hidden, but changes what the walk reads.
+        let gitignore = rel
+            .rsplit_once('/')
+            .map_or(rel.as_str(), |(dir, name)| if is_ignored(dir) { "" } else { name })
+            == ".gitignore";
+        if rel.is_empty() || (is_ignored(&rel) && !gitignore) {
             return None;
         }
         // A folder event (created, renamed, removed) stands for everything under it.

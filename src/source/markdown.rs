@@ -610,7 +610,12 @@ mod tests {
 
     #[test]
     fn the_excerpt_is_the_text_without_the_repeated_title_and_with_words_apart() {
-        let c = compile("# My policy\n\n## Scope\nAll   staff.\n\n- one\n- two\n", 1, Some("My policy"), true);
+        let c = compile(
+            "# My policy\n\n## Scope\nAll   staff.\n\n- one\n- two\n",
+            1,
+            Some("My policy"),
+            true,
+        );
         assert_eq!(c.excerpt, "Scope All staff. one two");
         assert!(!c.text.split(' ').any(|t| t == "scopeall" || t == "my"), "{}", c.text);
         let long = "word ".repeat(400);

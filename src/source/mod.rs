@@ -13,6 +13,7 @@ use std::collections::{BTreeSet, HashMap};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
+use ignore::gitignore::Gitignore;
 use yaml_serde::{Mapping, Value};
 
 use crate::config::{self, Config, CONFIG_FILE};
@@ -54,6 +55,94 @@ pub fn skipped_path(rel: &str, output: &str) -> bool {
         .enumerate()
         .any(|(i, c)| skipped_component(c, i + 1, i + 1 < parts.len()))
         || (!output.is_empty() && (rel == output || rel.starts_with(&format!("{output}/"))))
+}
+
+/// The walker of the source: the `ignore` crate's (ripgrep's), reading `.gitignore` files the
+/// way git does: from the top of the git work tree when the source is inside one, else from
+/// the source folder down (so a copy outside git is read the same). Nothing is read from the
+/// user's global git settings, `.git/info/exclude` or `.ignore` files: what a repository
+/// publishes does not depend on who builds it. Hidden files, the output and `exclude` are the
+/// caller's rules (`skipped_component`, `SkipRules`).
+fn walk_builder(root: &Path) -> ignore::WalkBuilder {
+    let in_git = root.ancestors().any(|a| a.join(".git").exists());
+    let mut walk = ignore::WalkBuilder::new(root);
+    walk.standard_filters(false)
+        .git_ignore(true)
+        .parents(in_git)
+        .require_git(in_git);
+    walk
+}
+
+/// The path an error of the walk is about, and whether it is a link loop.
+fn walk_error_path(e: &ignore::Error) -> (Option<&Path>, bool) {
+    match e {
+        ignore::Error::Loop { child, .. } => (Some(child), true),
+        ignore::Error::WithPath { path, err } => {
+            let (inner, looped) = walk_error_path(err);
+            (inner.or(Some(path)), looped)
+        }
+        ignore::Error::WithDepth { err, .. } | ignore::Error::WithLineNumber { err, .. } => walk_error_path(err),
+        ignore::Error::Partial(errs) => errs.first().map(walk_error_path).unwrap_or((None, false)),
+        _ => (None, false),
+    }
+}
+
+/// The line of an ignore file an error of the walk is about.
+fn walk_error_line(e: &ignore::Error) -> Option<usize> {
+    match e {
+        ignore::Error::WithLineNumber { line, .. } => usize::try_from(*line).ok(),
+        ignore::Error::WithPath { err, .. } | ignore::Error::WithDepth { err, .. } => walk_error_line(err),
+        ignore::Error::Partial(errs) => errs.iter().find_map(walk_error_line),
+        _ => None,
+    }
+}
+
+/// An error of the walk without the absolute path it may start with (the diagnostic names the
+/// file).
+fn walk_error_message(e: &ignore::Error) -> String {
+    match e {
+        ignore::Error::WithPath { err, .. } | ignore::Error::WithDepth { err, .. } => walk_error_message(err),
+        ignore::Error::WithLineNumber { err, .. } => walk_error_message(err),
+        ignore::Error::Partial(errs) => errs.iter().map(walk_error_message).collect::<Vec<_>>().join("; "),
+        e => e.to_string(),
+    }
+}
+
+/// What the walk leaves out, asked one path at a time, for files listed otherwise than by the
+/// walk: git's list at a revision (`changes`), the files `serve` saw change. The same rules:
+/// `skipped_path`, `exclude` and the `.gitignore` files of the working tree.
+pub struct SkipRules {
+    output: String,
+    exclude: Gitignore,
+    gitignore: ignore::IncrementalIgnore,
+}
+
+impl SkipRules {
+    pub fn new(root: &Path, config: &Config) -> SkipRules {
+        let gitignore = walk_builder(root)
+            .build_matchers()
+            .pop()
+            .expect("one matcher for the one root");
+        SkipRules {
+            output: config.output.trim_end_matches('/').to_string(),
+            exclude: config::exclude_matcher(&config.exclude).unwrap_or_else(|_| Gitignore::empty()),
+            gitignore,
+        }
+    }
+
+    /// Whether the walk leaves out the file `rel` (source-relative, with `/`).
+    pub fn skips(&mut self, rel: &str) -> bool {
+        if skipped_path(rel, &self.output) {
+            return true;
+        }
+        // Top down, as the walk meets them: a folder left out takes everything under it.
+        let folder_excluded = rel
+            .match_indices('/')
+            .any(|(i, _)| self.exclude.matched(&rel[..i], true).is_ignore());
+        folder_excluded
+            || self.exclude.matched(rel, false).is_ignore()
+            || self.gitignore.matched(rel, false).is_ignore()
+    }
 }
 
 /// Part of the name of the temporary folders and files a build writes; the walk skips them.
@@ -223,6 +312,10 @@ pub fn load(root: &Path, output: Option<&Path>) -> anyhow::Result<Loaded> {
             )),
         }
     }
+    // A malformed SOURCE_DATE_EPOCH is an error even when build_date pins the date: the
+    // pipeline that set it expects it to be used.
+    let epoch = config::source_date_epoch()?;
+    loaded.config.build_date = loaded.config.build_date.or(epoch);
     let output = match output {
         Some(o) => o.to_path_buf(),
         None => root.join(&loaded.config.output),
@@ -231,39 +324,44 @@ pub fn load(root: &Path, output: Option<&Path>) -> anyhow::Result<Loaded> {
     let theme_dir = loaded.config.theme.as_ref().map(|t| root.join("themes").join(t));
 
     let mut files: Vec<(String, PathBuf, FileKind)> = Vec::new();
-    let mut outside: Vec<String> = Vec::new();
-    let walker = walkdir::WalkDir::new(&root)
-        .follow_links(true)
-        .sort_by_file_name()
-        .into_iter()
-        .filter_entry(|e| {
-            if e.depth() == 0 {
-                return true;
+    // `exclude` patterns that do not compile were reported with aims.toml; the rest apply.
+    let exclude = Arc::new(config::exclude_matcher(&loaded.config.exclude).unwrap_or_else(|_| Gitignore::empty()));
+    let outside: Arc<std::sync::Mutex<Vec<String>>> = Arc::default();
+    let mut walk = walk_builder(&root);
+    walk.follow_links(true)
+        .sort_by_file_name(|a, b| a.cmp(b))
+        .filter_entry({
+            let (root, output, exclude, outside) = (root.clone(), output.clone(), exclude.clone(), outside.clone());
+            move |e| {
+                let name = e.file_name().to_string_lossy();
+                let is_dir = e.file_type().is_some_and(|t| t.is_dir());
+                if skipped_component(&name, e.depth(), is_dir) || e.path() == output {
+                    return false;
+                }
+                if !exclude.is_empty() && exclude.matched(rel_path(&root, e.path()), is_dir).is_ignore() {
+                    return false;
+                }
+                // A link (to a file or a whole folder) leading out of the repository is not followed:
+                // the portal must only ever publish what is in the repository.
+                if e.path_is_symlink() && !e.path().canonicalize().is_ok_and(|real| real.starts_with(&root)) {
+                    if let Ok(mut o) = outside.lock() {
+                        o.push(rel_path(&root, e.path()));
+                    }
+                    return false;
+                }
+                true
             }
-            let name = e.file_name().to_string_lossy();
-            if skipped_component(&name, e.depth(), e.file_type().is_dir()) {
-                return false;
-            }
-            if e.path() == output {
-                return false;
-            }
-            // A link (to a file or a whole folder) leading out of the repository is not followed:
-            // the portal must only ever publish what is in the repository.
-            if e.path_is_symlink() && !e.path().canonicalize().is_ok_and(|real| real.starts_with(&root)) {
-                outside.push(rel_path(&root, e.path()));
-                return false;
-            }
-            true
         });
-    for entry in walker {
+    for entry in walk.build() {
         let entry = match entry {
             Ok(e) => e,
             Err(e) => {
-                let rel = e.path().map(|p| rel_path(&root, p)).unwrap_or_default();
-                let msg = if e.loop_ancestor().is_some() {
+                let (path, looped) = walk_error_path(&e);
+                let rel = path.map(|p| rel_path(&root, p)).unwrap_or_default();
+                let msg = if looped {
                     "symbolic link loop; skipped".to_string()
                 } else {
-                    format!("cannot read: {e}")
+                    format!("cannot read: {}", walk_error_message(&e))
                 };
                 loaded.diagnostics.push(
                     Diagnostic::warning("AIMS080", rel, msg).help("remove the link or point it inside the repository"),
@@ -271,7 +369,21 @@ pub fn load(root: &Path, output: Option<&Path>) -> anyhow::Result<Loaded> {
                 continue;
             }
         };
-        if !entry.file_type().is_file() {
+        // A `.gitignore` in this folder that could not be read in full (a bad pattern): the
+        // rest of it applies.
+        if let Some(e) = entry.error() {
+            let rel = rel_path(&root, &entry.path().join(".gitignore"));
+            loaded.diagnostics.push(
+                Diagnostic::warning(
+                    "AIMS080",
+                    rel,
+                    format!("part of this .gitignore was not applied: {}", walk_error_message(e)),
+                )
+                .at_line(walk_error_line(e))
+                .help("fix the pattern (git and aimsbook may read it differently)"),
+            );
+        }
+        if !entry.file_type().is_some_and(|t| t.is_file()) {
             continue;
         }
         let path = entry.path();
@@ -300,6 +412,7 @@ pub fn load(root: &Path, output: Option<&Path>) -> anyhow::Result<Loaded> {
         }
         files.push((rel, path.to_path_buf(), kind));
     }
+    let outside = std::mem::take(&mut *outside.lock().unwrap_or_else(|p| p.into_inner()));
     for rel in outside {
         loaded.diagnostics.push(
             Diagnostic::warning("AIMS080", rel, "symbolic link points outside the repository; skipped")
@@ -481,6 +594,16 @@ fn load_document(rel: &str, path: &Path) -> LoadResult {
     }
 }
 
+/// The notes a git repository keeps beside its content (README, CONTRIBUTING, CHANGELOG,
+/// LICENSE, any case, in any folder): without frontmatter they explain the repository and are
+/// not AIMS documents; with frontmatter they are documents like any other.
+pub fn is_repository_note(rel: &str) -> bool {
+    let name = rel.rsplit('/').next().unwrap_or(rel);
+    ["readme.md", "contributing.md", "changelog.md", "license.md"]
+        .iter()
+        .any(|n| name.eq_ignore_ascii_case(n))
+}
+
 /// Splits and parses one Markdown document already read into memory.
 pub fn document_from_text(rel: &str, text: String) -> LoadResult {
     let (text, nul) = scrub_nul(rel, text);
@@ -501,12 +624,7 @@ fn document_from_clean_text(rel: &str, text: String) -> LoadResult {
     let split = match frontmatter::split(&text) {
         Ok(s) => s,
         Err(frontmatter::SplitError::Missing) => {
-            // A README without frontmatter explains the repository; it is not an AIMS document.
-            let is_readme = rel
-                .rsplit('/')
-                .next()
-                .is_some_and(|n| n.eq_ignore_ascii_case("readme.md"));
-            if is_readme {
+            if is_repository_note(rel) {
                 return (vec![], vec![], None);
             }
             let msg = if text.trim().is_empty() {
@@ -648,7 +766,48 @@ fn quote_number_at(yaml: &str, line: usize, column: usize) -> Option<String> {
 
 #[cfg(test)]
 mod skip_tests {
-    use super::skipped_path;
+    use super::*;
+
+    #[test]
+    fn repository_notes_are_known_by_name() {
+        for note in [
+            "README.md",
+            "readme.md",
+            "CONTRIBUTING.md",
+            "docs/Changelog.md",
+            "LICENSE.MD",
+        ] {
+            assert!(is_repository_note(note), "{note}");
+        }
+        for doc in ["policy.md", "README-policy.md", "license.txt", "notes/licenses.md"] {
+            assert!(!is_repository_note(doc), "{doc}");
+        }
+    }
+
+    #[test]
+    fn skip_rules_follow_exclude_top_down() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join(".gitignore"), "scratch/\n*.tmp.md\n").unwrap();
+        let config = Config {
+            exclude: vec!["vendor/".into(), "*.draft.md".into(), "!keep.draft.md".into()],
+            ..Config::default()
+        };
+        let mut rules = SkipRules::new(dir.path(), &config);
+        for skipped in [
+            "vendor/lib/README.md",
+            "docs/a.draft.md",
+            "public/index.html",
+            ".hidden/a.md",
+            "scratch/x.md",
+            "docs/scratch/y.md",
+            "a.tmp.md",
+        ] {
+            assert!(rules.skips(skipped), "{skipped}");
+        }
+        for read in ["docs/a.md", "keep.draft.md", "vendors.md", "policies/vendor.md"] {
+            assert!(!rules.skips(read), "{read}");
+        }
+    }
 
     #[test]
     fn revision_paths_are_skipped_like_the_walk_skips_them() {

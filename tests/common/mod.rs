@@ -122,10 +122,16 @@ impl LoggedServer {
 /// Starts `serve` on `src` with `extra` arguments (e.g. `--bind`), on a free port, keeping
 /// what it prints to stderr.
 pub fn serve_logged(src: &Path, extra: &[&str]) -> LoggedServer {
+    serve_logged_env(src, extra, &[])
+}
+
+/// `serve_logged` with these environment variables set.
+pub fn serve_logged_env(src: &Path, extra: &[&str], env: &[(&str, &std::ffi::OsStr)]) -> LoggedServer {
     use std::io::Read;
     let mut child = bin()
         .args(["serve", src.to_str().unwrap(), "--port", "0", "--debounce", "30"])
         .args(extra)
+        .envs(env.iter().copied())
         .stdout(std::process::Stdio::piped())
         .stderr(std::process::Stdio::piped())
         .spawn()
