@@ -36,10 +36,22 @@ pub fn write_portal(
         }
         Ok(())
     };
+    // The whole handbook on one page, written as it renders (it grows with the AIMS).
+    let write_print = || -> anyhow::Result<usize> {
+        if !overview {
+            return Ok(0);
+        }
+        writer.write_with(render::print::PAGE, |out| render::render_print(compiled, theme, out))?;
+        Ok(1)
+    };
     let sink = |path: &str, bytes: &[u8]| writer.write(path, bytes);
-    let (stats, exported) = rayon::join(|| render::render_pages(compiled, set, theme, &sink), write_exports);
+    let (stats, (exported, printed)) = rayon::join(
+        || render::render_pages(compiled, set, theme, &sink),
+        || rayon::join(write_exports, write_print),
+    );
     exported?;
-    let stats = stats?;
+    let mut stats = stats?;
+    stats.pages += printed?;
     if overview {
         writer.copy_assets(&compiled.root, &compiled.aims.used_assets)?;
     }
