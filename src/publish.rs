@@ -63,3 +63,20 @@ pub fn write_site(compiled: &Compiled, out: &Path, opts: &RenderOptions) -> anyh
     let theme = render::load_theme(compiled, opts)?;
     write_portal(compiled, out, opts, &PageSet::All, &theme)
 }
+
+/// Only what `print.html` needs, into `out`: the page, the theme's static files and the
+/// documents' linked assets (for `aimsbook pdf`, which prints it and throws the folder away).
+pub fn write_print(compiled: &Compiled, out: &Path) -> anyhow::Result<()> {
+    let opts = RenderOptions {
+        live_reload: false,
+        atomic_files: false,
+    };
+    let theme = render::load_theme(compiled, &opts)?;
+    let writer = PortalWriter::new(out, false);
+    for (path, bytes) in theme.static_files() {
+        writer.write(&path, bytes)?;
+    }
+    writer.copy_assets(&compiled.root, &compiled.aims.used_assets)?;
+    writer.write_with(render::print::PAGE, |w| render::render_print(compiled, &theme, w))?;
+    Ok(())
+}

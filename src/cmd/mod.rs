@@ -5,6 +5,7 @@ pub mod bundle;
 pub mod changes;
 pub mod check;
 pub mod init;
+pub mod pdf;
 
 use std::io::{IsTerminal, Write};
 
