@@ -75,7 +75,13 @@ pub fn footer(compiled: &Compiled) -> Footer {
 }
 
 /// Prints the `print.html` at `html` to `dest`, saying what a person needs to know about it.
-pub fn print(html: &Path, dest: &Path, compiled: &Compiled, browser: &Path, timeout: Duration) -> anyhow::Result<Printed> {
+pub fn print(
+    html: &Path,
+    dest: &Path,
+    compiled: &Compiled,
+    browser: &Path,
+    timeout: Duration,
+) -> anyhow::Result<Printed> {
     let printed = pdf::print_to_pdf(
         html,
         dest,

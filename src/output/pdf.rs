@@ -58,9 +58,11 @@ fn is_executable(p: &Path) -> bool {
 /// The browser to print with: `given` (from --browser), else $AIMSBOOK_BROWSER, else the first
 /// of [`CANDIDATES`] on PATH, else one installed where macOS or Windows put it.
 pub fn find_browser(given: Option<&Path>) -> anyhow::Result<PathBuf> {
-    let named = given
-        .map(|p| (p.to_path_buf(), "--browser"))
-        .or_else(|| std::env::var_os(BROWSER_ENV).filter(|v| !v.is_empty()).map(|v| (PathBuf::from(v), BROWSER_ENV)));
+    let named = given.map(|p| (p.to_path_buf(), "--browser")).or_else(|| {
+        std::env::var_os(BROWSER_ENV)
+            .filter(|v| !v.is_empty())
+            .map(|v| (PathBuf::from(v), BROWSER_ENV))
+    });
     if let Some((p, from)) = named {
         // A bare name is looked up on PATH, as a shell would.
         let found = if p.components().count() == 1 {
@@ -445,7 +447,8 @@ impl DevTools {
             let _ = self.ws.get_mut().set_read_timeout(Some(left));
             match self.ws.read() {
                 Ok(tungstenite::Message::Text(text)) => {
-                    return serde_json::from_str(&text).map_err(|e| anyhow!("the browser sent something unreadable: {e}"));
+                    return serde_json::from_str(&text)
+                        .map_err(|e| anyhow!("the browser sent something unreadable: {e}"));
                 }
                 Ok(_) => continue,
                 Err(tungstenite::Error::Io(e))
@@ -472,7 +475,10 @@ impl DevTools {
             let v = self.receive(method, deadline)?;
             if v["id"] == json!(id) {
                 if let Some(e) = v.get("error") {
-                    bail!("the browser refused {method}: {}", e["message"].as_str().unwrap_or("no reason given"));
+                    bail!(
+                        "the browser refused {method}: {}",
+                        e["message"].as_str().unwrap_or("no reason given")
+                    );
                 }
                 return Ok(v["result"].clone());
             }
@@ -523,7 +529,10 @@ mod tests {
     fn a_browser_that_is_not_there_is_named_with_how_to_get_one() {
         let e = find_browser(Some(Path::new("/nonexistent/chromium"))).unwrap_err();
         let text = format!("{e:#}");
-        assert!(text.contains("no browser at /nonexistent/chromium (from --browser): no such file"), "{text}");
+        assert!(
+            text.contains("no browser at /nonexistent/chromium (from --browser): no such file"),
+            "{text}"
+        );
         assert!(text.contains("apt install chromium"), "{text}");
     }
 }

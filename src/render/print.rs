@@ -105,9 +105,7 @@ pub fn natural_cmp(a: &str, b: &str) -> std::cmp::Ordering {
         std::iter::from_fn(move || {
             let first = rest.chars().next()?;
             let digit = first.is_ascii_digit();
-            let end = rest
-                .find(|c: char| c.is_ascii_digit() != digit)
-                .unwrap_or(rest.len());
+            let end = rest.find(|c: char| c.is_ascii_digit() != digit).unwrap_or(rest.len());
             let (run, after) = rest.split_at(end);
             rest = after;
             Some(run)
