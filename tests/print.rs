@@ -155,3 +155,40 @@ fn the_bundle_prints_the_handbook_without_its_confidential_documents() {
     }
     assert!(html.contains("confidential document is withheld from this copy"));
 }
+
+/// The body of `path` from `serve` on `port`.
+fn served(port: u16, path: &str) -> String {
+    use std::io::Write as _;
+    let mut s = std::net::TcpStream::connect(("127.0.0.1", port)).unwrap();
+    s.set_read_timeout(Some(std::time::Duration::from_secs(10))).unwrap();
+    write!(s, "GET {path} HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n").unwrap();
+    let mut buf = Vec::new();
+    s.read_to_end(&mut buf).unwrap();
+    String::from_utf8_lossy(&buf)
+        .split_once("\r\n\r\n")
+        .map(|(_, b)| b.to_string())
+        .unwrap_or_default()
+}
+
+#[test]
+fn serve_keeps_the_print_page_up_to_date_with_body_edits() {
+    let tmp = tempfile::tempdir().unwrap();
+    copy_dir(&fixture("minimal"), tmp.path());
+    let server = serve(tmp.path());
+    assert!(served(server.port, "/print.html").contains("id=\"doc-POL-1\""));
+    let policy = tmp.path().join("policies/ai-policy.md");
+    let text = std::fs::read_to_string(&policy).unwrap();
+    std::fs::write(
+        &policy,
+        text.replace("## Scope", "## Scope\n\nA sentence added while serving."),
+    )
+    .unwrap();
+    let start = std::time::Instant::now();
+    while !served(server.port, "/print.html").contains("A sentence added while serving.") {
+        assert!(
+            start.elapsed() < std::time::Duration::from_secs(10),
+            "print.html was not rebuilt"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+}

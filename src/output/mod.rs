@@ -388,7 +388,7 @@ impl PortalWriter {
     pub fn write_with<T>(
         &self,
         rel: &str,
-        fill: impl FnOnce(&mut dyn std::io::Write) -> anyhow::Result<T>,
+        fill: impl FnOnce(&mut (dyn std::io::Write + Send)) -> anyhow::Result<T>,
     ) -> anyhow::Result<T> {
         let path = self.root.join(rel);
         if let Some(parent) = path.parent() {

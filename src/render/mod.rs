@@ -252,7 +252,7 @@ pub fn render_pages(
 pub fn render_print(
     compiled: &Compiled,
     theme: &theme::Theme,
-    out: &mut dyn std::io::Write,
+    out: &mut (dyn std::io::Write + Send),
 ) -> anyhow::Result<print::PrintStats> {
     let ctx = pages::Shared {
         aims: &compiled.aims,

@@ -344,7 +344,7 @@ pub struct PrintStats {
 
 /// A writer that counts what went through it.
 struct Counting<'w> {
-    inner: &'w mut dyn Write,
+    inner: &'w mut (dyn Write + Send),
     bytes: u64,
 }
 
@@ -361,7 +361,7 @@ impl Write for Counting<'_> {
 
 /// Writes `print.html` to `out`, in order, a batch of documents at a time. `s` must be made for
 /// the one page (`one_page`), so that bodies link within it.
-pub fn write(s: &Shared, theme: &Theme, out: &mut dyn Write) -> anyhow::Result<PrintStats> {
+pub fn write(s: &Shared, theme: &Theme, out: &mut (dyn Write + Send)) -> anyhow::Result<PrintStats> {
     debug_assert!(s.one_page);
     let aims = s.aims;
     let parts = parts(aims);
@@ -419,24 +419,32 @@ pub fn write(s: &Shared, theme: &Theme, out: &mut dyn Write) -> anyhow::Result<P
         };
         out.write_all(render(theme, "print_part.html", &part)?.as_bytes())
             .context("writing print.html")?;
+        // Each batch renders while the one before it is written.
+        let mut rendered: Vec<String> = Vec::new();
         for batch in docs.chunks(BATCH) {
-            let rendered: Vec<String> = batch
-                .par_iter()
-                .map(|&i| {
-                    let mut page = serde_json::to_value(super::pages::document(s, i))?;
-                    rewrite_hrefs(&mut page, aims);
-                    if let serde_json::Value::Object(m) = &mut page {
-                        m.insert("kind".into(), "document".into());
-                        m.insert("part_key".into(), key.into());
-                    }
-                    render(theme, "print_part.html", &page)
-                })
-                .collect::<anyhow::Result<_>>()?;
-            for r in rendered {
-                out.write_all(r.as_bytes()).context("writing print.html")?;
-            }
+            let previous = std::mem::take(&mut rendered);
+            let (next, written) = rayon::join(
+                || {
+                    batch
+                        .par_iter()
+                        .map(|&i| {
+                            let mut page = serde_json::to_value(super::pages::document(s, i))?;
+                            rewrite_hrefs(&mut page, aims);
+                            if let serde_json::Value::Object(m) = &mut page {
+                                m.insert("kind".into(), "document".into());
+                                m.insert("part_key".into(), key.into());
+                            }
+                            render(theme, "print_part.html", &page)
+                        })
+                        .collect::<anyhow::Result<Vec<String>>>()
+                },
+                || write_all(&mut out, &previous),
+            );
+            written?;
+            rendered = next?;
             documents += batch.len();
         }
+        write_all(&mut out, &rendered)?;
     }
     out.write_all(tail.as_bytes()).context("writing print.html")?;
     out.flush().context("writing print.html")?;
@@ -444,6 +452,13 @@ pub fn write(s: &Shared, theme: &Theme, out: &mut dyn Write) -> anyhow::Result<P
         documents,
         bytes: out.bytes,
     })
+}
+
+fn write_all(out: &mut impl Write, pieces: &[String]) -> anyhow::Result<()> {
+    for p in pieces {
+        out.write_all(p.as_bytes()).context("writing print.html")?;
+    }
+    Ok(())
 }
 
 /// A matrix part: its head and the matrix page's own context, with links made in-page.
