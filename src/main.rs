@@ -172,6 +172,9 @@ holds your public key, without a hash sent for each bundle."
         /// With --pdf: the browser to print with [default: $AIMSBOOK_BROWSER, else found on PATH]
         #[arg(long, value_name = "PATH", requires = "pdf")]
         browser: Option<PathBuf>,
+        /// With --pdf: refuse to print more documents than this (a browser needs gigabytes for thousands)
+        #[arg(long, value_name = "N", requires = "pdf", default_value_t = cmd::pdf::DEFAULT_MAX_DOCUMENTS)]
+        max_documents: usize,
     },
     /// Print the whole handbook to one PDF with a headless Chromium-family browser
     #[command(
@@ -186,7 +189,8 @@ The browser is --browser PATH, else $AIMSBOOK_BROWSER, else the first of chromiu
 chromium-browser, google-chrome, google-chrome-stable, microsoft-edge, microsoft-edge-stable on
 PATH (or where macOS and Windows install Chromium, Chrome and Edge). It runs with a throwaway
 profile and is closed when the PDF is written; one that does not answer within --timeout
-seconds is stopped.
+seconds is stopped. Above --max-documents (2,000 by default) it refuses, since the browser lays
+the handbook out as one page first: 10,000 documents took it past 10 GB of memory.
 
 Documents classified `confidential` are left out, as from an auditor bundle, unless
 --include-confidential is given (or aims.toml's [bundle] include_confidential). The PDF is
@@ -213,6 +217,10 @@ Debian and Ubuntu `sudo apt install chromium`), the browser failed or timed out,
         /// Seconds the browser may take over any one step (starting, loading, printing)
         #[arg(long, value_name = "SECONDS", default_value_t = 300)]
         timeout: u64,
+        /// Refuse to print more documents than this: the browser lays the handbook out as one
+        /// page, which takes gigabytes of memory for thousands of documents
+        #[arg(long, value_name = "N", default_value_t = cmd::pdf::DEFAULT_MAX_DOCUMENTS)]
+        max_documents: usize,
     },
     /// Check a bundle (zip or unpacked folder) against its manifest, and a zip against the hash you were sent
     #[command(
@@ -284,6 +292,7 @@ fn main() -> ExitCode {
             sign,
             pdf,
             browser,
+            max_documents,
         } => cmd::bundle::run(
             src,
             output.as_deref(),
@@ -292,6 +301,7 @@ fn main() -> ExitCode {
             pdf.then_some(cmd::bundle::BundlePdf {
                 browser: browser.as_deref(),
                 timeout: std::time::Duration::from_secs(300),
+                max_documents: *max_documents,
             }),
         ),
         Command::Pdf {
@@ -300,12 +310,14 @@ fn main() -> ExitCode {
             browser,
             include_confidential,
             timeout,
+            max_documents,
         } => cmd::pdf::run(&cmd::pdf::PdfArgs {
             src,
             output: output.as_deref(),
             browser: browser.as_deref(),
             include_confidential: *include_confidential,
             timeout: std::time::Duration::from_secs(*timeout),
+            max_documents: *max_documents,
         }),
         Command::Verify {
             bundle,

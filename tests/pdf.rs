@@ -267,3 +267,26 @@ fn a_browser_that_hangs_is_stopped_with_a_clear_error() {
         .collect();
     assert_eq!(left.len(), 1, "nothing but the fake browser is left: {left:?}");
 }
+
+#[cfg(unix)]
+#[test]
+fn a_handbook_too_long_for_a_browser_is_refused_before_printing() {
+    let tmp = tempfile::tempdir().unwrap();
+    let pdf = tmp.path().join("h.pdf");
+    // The browser is never started: /bin/true would not print anything.
+    let o = run(&[
+        "pdf",
+        sample().to_str().unwrap(),
+        "-o",
+        pdf.to_str().unwrap(),
+        "--browser",
+        "/bin/true",
+        "--max-documents",
+        "10",
+    ]);
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    let err = stderr(&o);
+    assert!(err.contains("(more than --max-documents 10)"), "{err}");
+    assert!(err.contains("help: print it anyway with --max-documents 57"), "{err}");
+    assert!(!pdf.exists());
+}

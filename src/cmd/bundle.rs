@@ -71,6 +71,7 @@ pub fn default_stem(config: &crate::config::Config, date: time::Date) -> String 
 pub struct BundlePdf<'a> {
     pub browser: Option<&'a Path>,
     pub timeout: std::time::Duration,
+    pub max_documents: usize,
 }
 
 pub fn run(
@@ -108,6 +109,9 @@ pub fn run(
     }
     let include = include_confidential || ws.config.include_confidential;
     let (compiled, withheld) = withhold_confidential(&ws, checked, include);
+    if let Some(p) = &pdf {
+        super::pdf::check_size(compiled.aims.docs.len(), p.max_documents)?;
+    }
     let date = compiled.aims.today;
     let stem = default_stem(&ws.config, date);
     let dest: PathBuf = match output {

@@ -15,12 +15,28 @@ use crate::pipeline::{Compiled, Workspace};
 /// The PDF's name in an auditor bundle (`bundle --pdf`), beside `print.html`.
 pub const BUNDLED_PDF: &str = "handbook.pdf";
 
+/// Above this many documents `pdf` asks to be told: the browser lays the whole handbook out as
+/// one page first, and 10,000 documents (a 120 MB page) took it past 10 GB of memory and six
+/// minutes without a PDF.
+pub const DEFAULT_MAX_DOCUMENTS: usize = 2_000;
+
+/// Refuses a handbook longer than `max` documents, saying how to print it anyway.
+pub fn check_size(documents: usize, max: usize) -> anyhow::Result<()> {
+    if documents > max {
+        bail!(
+            "not printing {documents} documents to PDF (more than --max-documents {max}): the browser lays the whole handbook out as one page, which takes gigabytes of memory and many minutes at this size (10,000 documents took it past 10 GB)\n  help: print it anyway with --max-documents {documents} (and a longer --timeout), or open print.html in the portal"
+        );
+    }
+    Ok(())
+}
+
 pub struct PdfArgs<'a> {
     pub src: &'a Path,
     pub output: Option<&'a Path>,
     pub browser: Option<&'a Path>,
     pub include_confidential: bool,
     pub timeout: Duration,
+    pub max_documents: usize,
 }
 
 /// Refuses to replace anything but a PDF: `-o` pointing at the wrong file costs nothing.
@@ -125,6 +141,7 @@ pub fn run(args: &PdfArgs) -> anyhow::Result<i32> {
     }
     let include = args.include_confidential || ws.config.include_confidential;
     let (compiled, withheld) = super::bundle::withhold_confidential(&ws, checked, include);
+    check_size(compiled.aims.docs.len(), args.max_documents)?;
     let dest: PathBuf = match args.output {
         Some(o) => o.to_path_buf(),
         None => PathBuf::from(format!(
