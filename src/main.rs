@@ -189,7 +189,7 @@ The browser is --browser PATH, else $AIMSBOOK_BROWSER, else the first of chromiu
 chromium-browser, google-chrome, google-chrome-stable, microsoft-edge, microsoft-edge-stable on
 PATH (or where macOS and Windows install Chromium, Chrome and Edge). It runs with a throwaway
 profile and is closed when the PDF is written; one that does not answer within --timeout
-seconds is stopped. Above --max-documents (2,000 by default) it refuses, since the browser lays
+seconds is stopped. Above --max-documents (1,000 by default) it refuses, since the browser lays
 the handbook out as one page first: 10,000 documents took it past 10 GB of memory.
 
 Documents classified `confidential` are left out, as from an auditor bundle, unless

@@ -18,7 +18,7 @@ pub const BUNDLED_PDF: &str = "handbook.pdf";
 /// Above this many documents `pdf` asks to be told: the browser lays the whole handbook out as
 /// one page first, and 10,000 documents (a 120 MB page) took it past 10 GB of memory and six
 /// minutes without a PDF.
-pub const DEFAULT_MAX_DOCUMENTS: usize = 2_000;
+pub const DEFAULT_MAX_DOCUMENTS: usize = 1_000;
 
 /// Refuses a handbook longer than `max` documents, saying how to print it anyway.
 pub fn check_size(documents: usize, max: usize) -> anyhow::Result<()> {
