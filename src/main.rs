@@ -253,6 +253,62 @@ holds your public key, without a hash sent for each bundle."
         /// Also sign the zip with this SSH key into FILE.zip.sig (ssh-keygen -Y sign -n aimsbook)
         #[arg(long, value_name = "KEYFILE")]
         sign: Option<PathBuf>,
+        /// Also print the handbook to handbook.pdf in the bundle (as `aimsbook pdf`; needs a
+        /// Chromium-family browser; the PDF is not byte-reproducible, so neither is the zip)
+        #[arg(long)]
+        pdf: bool,
+        /// With --pdf: the browser to print with [default: $AIMSBOOK_BROWSER, else found on PATH]
+        #[arg(long, value_name = "PATH", requires = "pdf")]
+        browser: Option<PathBuf>,
+        /// With --pdf: refuse to print more documents than this (a browser needs gigabytes for thousands)
+        #[arg(long, value_name = "N", requires = "pdf", default_value_t = cmd::pdf::DEFAULT_MAX_DOCUMENTS)]
+        max_documents: usize,
+    },
+    /// Print the whole handbook to one PDF with a headless Chromium-family browser
+    #[command(
+        long_about = "Print the whole handbook to one PDF: the portal's print.html (every document in an auditor's \
+reading order, the Statement of Applicability, the clause and control matrices, with a table of
+contents) printed by a Chromium-family browser running headless, driven over the DevTools
+protocol. The PDF has a bookmark per part and per document (Chromium 125 or later), and every
+page's footer carries the title, the build date, the source commit and \"page X of Y\". The wide
+matrices print on landscape pages.
+
+The browser is --browser PATH, else $AIMSBOOK_BROWSER, else the first of chromium,
+chromium-browser, google-chrome, google-chrome-stable, microsoft-edge, microsoft-edge-stable on
+PATH (or where macOS and Windows install Chromium, Chrome and Edge). It runs with a throwaway
+profile and is closed when the PDF is written; one that does not answer within --timeout
+seconds is stopped. Above --max-documents (1,000 by default) it refuses, since the browser lays
+the handbook out as one page first: 10,000 documents took it past 10 GB of memory.
+
+Documents classified `confidential` are left out, as from an auditor bundle, unless
+--include-confidential is given (or aims.toml's [bundle] include_confidential). The PDF is
+written to a temporary file and renamed into place: FILE.pdf is either the previous one or the
+whole new one. A PDF from a browser is not byte-reproducible (the browser stamps the time and
+a random document id); its text is.
+
+Exit codes: 0 the PDF was written; 1 the source has errors; 2 no browser (install one: on
+Debian and Ubuntu `sudo apt install chromium`), the browser failed or timed out, or I/O."
+    )]
+    Pdf {
+        /// The AIMS repository
+        #[arg(default_value = ".")]
+        src: PathBuf,
+        /// The PDF to write [default: ./<organization>-aims-<build date>.pdf]
+        #[arg(short, long, value_name = "FILE.pdf")]
+        output: Option<PathBuf>,
+        /// The browser to print with (Chromium, Chrome or Edge) [default: $AIMSBOOK_BROWSER, else found on PATH]
+        #[arg(long, value_name = "PATH")]
+        browser: Option<PathBuf>,
+        /// Include documents classified `confidential`
+        #[arg(long)]
+        include_confidential: bool,
+        /// Seconds the browser may take over any one step (starting, loading, printing)
+        #[arg(long, value_name = "SECONDS", default_value_t = 300)]
+        timeout: u64,
+        /// Refuse to print more documents than this: the browser lays the handbook out as one
+        /// page, which takes gigabytes of memory for thousands of documents
+        #[arg(long, value_name = "N", default_value_t = cmd::pdf::DEFAULT_MAX_DOCUMENTS)]
+        max_documents: usize,
     },
     /// Check a bundle (zip or unpacked folder) against its manifest, and a zip against the hash you were sent
     #[command(
@@ -406,7 +462,35 @@ fn main() -> ExitCode {
             output,
             include_confidential,
             sign,
-        } => cmd::bundle::run(src, output.as_deref(), *include_confidential, sign.as_deref()),
+            pdf,
+            browser,
+            max_documents,
+        } => cmd::bundle::run(
+            src,
+            output.as_deref(),
+            *include_confidential,
+            sign.as_deref(),
+            pdf.then_some(cmd::bundle::BundlePdf {
+                browser: browser.as_deref(),
+                timeout: std::time::Duration::from_secs(300),
+                max_documents: *max_documents,
+            }),
+        ),
+        Command::Pdf {
+            src,
+            output,
+            browser,
+            include_confidential,
+            timeout,
+            max_documents,
+        } => cmd::pdf::run(&cmd::pdf::PdfArgs {
+            src,
+            output: output.as_deref(),
+            browser: browser.as_deref(),
+            include_confidential: *include_confidential,
+            timeout: std::time::Duration::from_secs(*timeout),
+            max_documents: *max_documents,
+        }),
         Command::Verify {
             bundle,
             sha256,

@@ -36,10 +36,22 @@ pub fn write_portal(
         }
         Ok(())
     };
+    // The whole handbook on one page, written as it renders (it grows with the AIMS).
+    let write_print = || -> anyhow::Result<usize> {
+        if !overview {
+            return Ok(0);
+        }
+        writer.write_with(render::print::PAGE, |out| render::render_print(compiled, theme, out))?;
+        Ok(1)
+    };
     let sink = |path: &str, bytes: &[u8]| writer.write(path, bytes);
-    let (stats, exported) = rayon::join(|| render::render_pages(compiled, set, theme, &sink), write_exports);
+    let (stats, (exported, printed)) = rayon::join(
+        || render::render_pages(compiled, set, theme, &sink),
+        || rayon::join(write_exports, write_print),
+    );
     exported?;
-    let stats = stats?;
+    let mut stats = stats?;
+    stats.pages += printed?;
     if overview {
         writer.copy_assets(&compiled.root, &compiled.aims.used_assets)?;
     }
@@ -50,4 +62,21 @@ pub fn write_portal(
 pub fn write_site(compiled: &Compiled, out: &Path, opts: &RenderOptions) -> anyhow::Result<RenderStats> {
     let theme = render::load_theme(compiled, opts)?;
     write_portal(compiled, out, opts, &PageSet::All, &theme)
+}
+
+/// Only what `print.html` needs, into `out`: the page, the theme's static files and the
+/// documents' linked assets (for `aimsbook pdf`, which prints it and throws the folder away).
+pub fn write_print(compiled: &Compiled, out: &Path) -> anyhow::Result<()> {
+    let opts = RenderOptions {
+        live_reload: false,
+        atomic_files: false,
+    };
+    let theme = render::load_theme(compiled, &opts)?;
+    let writer = PortalWriter::new(out, false);
+    for (path, bytes) in theme.static_files() {
+        writer.write(&path, bytes)?;
+    }
+    writer.copy_assets(&compiled.root, &compiled.aims.used_assets)?;
+    writer.write_with(render::print::PAGE, |w| render::render_print(compiled, &theme, w))?;
+    Ok(())
 }

@@ -37,8 +37,56 @@ fn shell_word(s: &str) -> String {
     }
 }
 
-pub fn run(src: &Path, output: Option<&Path>, include_confidential: bool, sign: Option<&Path>) -> anyhow::Result<i32> {
+/// The AIMS as it may leave the organisation: without the documents classified `confidential`
+/// unless `include`, and which were left out. Resolved again only when something is left out;
+/// otherwise the checked one is it.
+pub fn withhold_confidential(
+    ws: &Workspace,
+    checked: crate::pipeline::Compiled,
+    include: bool,
+) -> (crate::pipeline::Compiled, crate::model::refs::Withheld) {
+    let withhold = |d: &crate::model::Document| !include && d.classification.as_deref() == Some("confidential");
+    let any_withheld = ws.files.values().flat_map(|u| u.docs.iter()).any(|d| withhold(d));
+    if any_withheld {
+        ws.compile_withholding(&withhold)
+    } else {
+        (checked, Default::default())
+    }
+}
+
+/// The default name of what is made for sharing: `<organization>-aims-<build date>`.
+pub fn default_stem(config: &crate::config::Config, date: time::Date) -> String {
+    let name = slug(config.organization.as_deref().unwrap_or(&config.title));
+    format!(
+        "{}aims-{date}",
+        if name.is_empty() {
+            String::new()
+        } else {
+            format!("{name}-")
+        }
+    )
+}
+
+/// `bundle --pdf`: the handbook printed into the bundle, with this browser.
+pub struct BundlePdf<'a> {
+    pub browser: Option<&'a Path>,
+    pub timeout: std::time::Duration,
+    pub max_documents: usize,
+}
+
+pub fn run(
+    src: &Path,
+    output: Option<&Path>,
+    include_confidential: bool,
+    sign: Option<&Path>,
+    pdf: Option<BundlePdf>,
+) -> anyhow::Result<i32> {
     let started = Instant::now();
+    // A missing browser is said before the work.
+    let browser = match &pdf {
+        Some(p) => Some(crate::output::pdf::find_browser(p.browser)?),
+        None => None,
+    };
     // What signing needs is checked before the work.
     if let Some(key) = sign {
         bundle::require_ssh_keygen()?;
@@ -60,24 +108,12 @@ pub fn run(src: &Path, output: Option<&Path>, include_confidential: bool, sign: 
         return Ok(EXIT_FINDINGS);
     }
     let include = include_confidential || ws.config.include_confidential;
-    let withhold = |d: &crate::model::Document| !include && d.classification.as_deref() == Some("confidential");
-    // Resolve the graph again only when something is left out; otherwise the checked one is it.
-    let any_withheld = ws.files.values().flat_map(|u| u.docs.iter()).any(|d| withhold(d));
-    let (compiled, withheld) = if any_withheld {
-        ws.compile_withholding(&withhold)
-    } else {
-        (checked, Default::default())
-    };
+    let (compiled, withheld) = withhold_confidential(&ws, checked, include);
+    if let Some(p) = &pdf {
+        super::pdf::check_size(compiled.aims.docs.len(), p.max_documents)?;
+    }
     let date = compiled.aims.today;
-    let name = slug(ws.config.organization.as_deref().unwrap_or(&ws.config.title));
-    let stem = format!(
-        "{}aims-{date}",
-        if name.is_empty() {
-            String::new()
-        } else {
-            format!("{name}-")
-        }
-    );
+    let stem = default_stem(&ws.config, date);
     let dest: PathBuf = match output {
         Some(o) => o.to_path_buf(),
         None => PathBuf::from(format!("{stem}.zip")),
@@ -106,6 +142,11 @@ pub fn run(src: &Path, output: Option<&Path>, include_confidential: bool, sign: 
             atomic_files: false,
         },
     )?;
+    if let (Some(browser), Some(p)) = (&browser, &pdf) {
+        let html = stage.path().join(crate::render::print::PAGE);
+        let dest = stage.path().join(super::pdf::BUNDLED_PDF);
+        super::pdf::print(&html, &dest, &compiled, browser, p.timeout)?;
+    }
     let mut files = bundle::list_tree(stage.path())?;
     files.remove(crate::output::OUTPUT_MARKER);
     let withheld_docs: Vec<WithheldDoc> = ws

@@ -6,6 +6,7 @@ pub mod changes;
 pub mod check;
 pub mod init;
 pub mod new;
+pub mod pdf;
 pub mod schema;
 pub mod shell;
 

@@ -5,6 +5,7 @@
 
 pub mod bundle;
 pub mod exports;
+pub mod pdf;
 
 use std::fs;
 use std::io::Write as _;
@@ -380,6 +381,48 @@ impl PortalWriter {
             fs::write(&path, bytes)
         };
         written.with_context(|| format!("writing {}", path.display()))
+    }
+
+    /// Writes `rel` with what `fill` writes to it, through a buffer, without holding the file
+    /// in memory (one large page). With `atomic`, under a temporary name renamed into place.
+    pub fn write_with<T>(
+        &self,
+        rel: &str,
+        fill: impl FnOnce(&mut (dyn std::io::Write + Send)) -> anyhow::Result<T>,
+    ) -> anyhow::Result<T> {
+        let path = self.root.join(rel);
+        if let Some(parent) = path.parent() {
+            fs::create_dir_all(parent).with_context(|| format!("creating {}", parent.display()))?;
+        }
+        let tmp = if self.atomic {
+            let mut name = path.file_name().unwrap_or_default().to_os_string();
+            name.push(TEMP_MARKER);
+            path.with_file_name(name)
+        } else {
+            path.clone()
+        };
+        let file = fs::File::create(&tmp).with_context(|| format!("writing {}", path.display()))?;
+        let mut buffered = std::io::BufWriter::with_capacity(1 << 20, file);
+        let filled = fill(&mut buffered).and_then(|v| {
+            buffered
+                .flush()
+                .with_context(|| format!("writing {}", path.display()))?;
+            Ok(v)
+        });
+        drop(buffered);
+        let value = match filled {
+            Ok(v) => v,
+            Err(e) => {
+                if self.atomic {
+                    let _ = fs::remove_file(&tmp);
+                }
+                return Err(e);
+            }
+        };
+        if self.atomic {
+            fs::rename(&tmp, &path).with_context(|| format!("writing {}", path.display()))?;
+        }
+        Ok(value)
     }
 
     /// Copies repository files that documents link to (images, attachments) into the portal.

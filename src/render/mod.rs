@@ -4,6 +4,7 @@
 pub mod frameworks;
 pub mod matrices;
 pub mod pages;
+pub mod print;
 pub mod search;
 pub mod svg;
 pub mod theme;
@@ -143,6 +144,7 @@ pub fn render_pages(
         changes: compiled.changes.as_ref(),
         neighbours: &neighbours,
         withheld: &compiled.withheld,
+        one_page: false,
     };
     for (path, bytes) in theme.static_files() {
         sink(&path, bytes)?;
@@ -249,6 +251,26 @@ pub fn render_pages(
         pages,
         assets: aims.used_assets.len(),
     })
+}
+
+/// Writes `print.html`, the whole handbook on one page, to `out` (in order, a batch of
+/// documents at a time: see [`print`]).
+pub fn render_print(
+    compiled: &Compiled,
+    theme: &theme::Theme,
+    out: &mut (dyn std::io::Write + Send),
+) -> anyhow::Result<print::PrintStats> {
+    let ctx = pages::Shared {
+        aims: &compiled.aims,
+        bodies: &compiled.bodies,
+        provenance: compiled.provenance.as_ref(),
+        changes: compiled.changes.as_ref(),
+        // The print page has no previous and next links.
+        neighbours: &[],
+        withheld: &compiled.withheld,
+        one_page: true,
+    };
+    print::write(&ctx, theme, out)
 }
 
 /// Page contexts of different types, turned into one template context.

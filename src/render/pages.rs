@@ -21,6 +21,9 @@ pub struct Shared<'a> {
     pub neighbours: &'a [(Option<usize>, Option<usize>)],
     /// Ids of documents left out of this output.
     pub withheld: &'a [String],
+    /// Pages are for `print.html`: links to documents, clauses and controls are anchors on
+    /// that one page, and bodies are made to sit beside each other there (see `print`).
+    pub one_page: bool,
 }
 
 /// Previous and next document of the same type, in the order of the document list.
@@ -83,11 +86,21 @@ impl Shared<'_> {
         }
     }
 
-    /// A body's HTML with its references resolved, relative to `docs/`.
+    /// A body's HTML with its references resolved, relative to `docs/` (or, for the one
+    /// page, to the portal root, with what is on that page as anchors).
     fn body_html(&self, i: usize) -> String {
         let body = &self.bodies[self.aims.source[i]];
         let targets = &self.aims.body_targets[i];
-        fill_slots(&body.html, |n| {
+        let embedded;
+        let html = if self.one_page {
+            embedded = super::print::embed_body(&body.html, &self.aims.docs[i].id);
+            embedded.as_str()
+        } else {
+            body.html.as_str()
+        };
+        // Paths from a document page climb out of `docs/`; print.html is at the root.
+        let up = if self.one_page { "" } else { "../" };
+        fill_slots(html, |n| {
             let Some(t) = targets.get(n) else {
                 return SlotValue {
                     withheld: false,
@@ -99,6 +112,7 @@ impl Shared<'_> {
                 Target::Doc { index, fragment } => {
                     let target = &self.aims.docs[*index];
                     let href = match fragment {
+                        _ if self.one_page => super::print::doc_anchor(target, fragment.as_deref()),
                         Some(f) if !f.is_empty() => format!("{}.html#{f}", target.id),
                         _ => format!("{}.html", target.id),
                     };
@@ -112,7 +126,11 @@ impl Shared<'_> {
                     let c = &self.aims.catalog.clauses[*c];
                     SlotValue {
                         withheld: false,
-                        href: format!("../{}", clause_href(&c.id)),
+                        href: if self.one_page {
+                            super::print::clause_anchor(&c.id)
+                        } else {
+                            format!("../{}", clause_href(&c.id))
+                        },
                         title: format!("{} {}", c.id, c.title),
                     }
                 }
@@ -120,20 +138,24 @@ impl Shared<'_> {
                     let c = &self.aims.catalog.iso.controls[*c];
                     SlotValue {
                         withheld: false,
-                        href: format!("../{}", control_href(&c.id)),
+                        href: if self.one_page {
+                            super::print::control_anchor(&c.id)
+                        } else {
+                            format!("../{}", control_href(&c.id))
+                        },
                         title: format!("{} {}", c.id, c.title),
                     }
                 }
                 Target::Asset(p) => SlotValue {
                     withheld: false,
-                    href: format!("../{}", url_path(p)),
+                    href: format!("{up}{}", url_path(p)),
                     title: p.clone(),
                 },
                 Target::FrameworkControl(f, c) => {
                     let fw = &self.aims.catalog.frameworks[*f];
                     let c = &fw.controls[*c];
                     SlotValue {
-                        href: format!("../{}", super::framework_href(&fw.prefix, &c.id)),
+                        href: format!("{up}{}", super::framework_href(&fw.prefix, &c.id)),
                         title: format!("{} {}", c.id, c.title),
                         withheld: false,
                     }

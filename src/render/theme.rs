@@ -49,6 +49,19 @@ pub const TEMPLATES: &[(&str, &str)] = &[
         include_str!("../../themes/default/templates/systems.html"),
     ),
     ("risks.html", include_str!("../../themes/default/templates/risks.html")),
+    ("print.html", include_str!("../../themes/default/templates/print.html")),
+    (
+        "print_part.html",
+        include_str!("../../themes/default/templates/print_part.html"),
+    ),
+    (
+        "clause_table.html",
+        include_str!("../../themes/default/templates/clause_table.html"),
+    ),
+    (
+        "control_table.html",
+        include_str!("../../themes/default/templates/control_table.html"),
+    ),
     (
         "frameworks.html",
         include_str!("../../themes/default/templates/frameworks.html"),

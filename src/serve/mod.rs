@@ -238,6 +238,9 @@ fn through_symlink(root: &Path, rel: &str) -> bool {
     false
 }
 
+/// Up to how many documents a body-only edit also rewrites print.html (about a second).
+const PRINT_FOLLOWS_EDITS_UP_TO: usize = 2_000;
+
 /// Pages written into the folder being served: each file is renamed into place whole.
 const PARTIAL_RENDER: RenderOptions = RenderOptions {
     live_reload: true,
@@ -289,6 +292,12 @@ fn render_into(
         let writer = crate::output::PortalWriter::new(&state.out_dir(), PARTIAL_RENDER.atomic_files);
         for (path, bytes) in pages.into_inner().unwrap_or_else(|e| e.into_inner()) {
             writer.write(&path, &bytes)?;
+        }
+        // The print page holds every document's body: it follows body edits while redoing it
+        // is quick; a larger AIMS gets it anew on the next full rebuild.
+        if compiled.aims.docs.len() <= PRINT_FOLLOWS_EDITS_UP_TO {
+            writer.write_with(render::print::PAGE, |w| render::render_print(compiled, theme, w))?;
+            return Ok(stats.pages + 1);
         }
         return Ok(stats.pages);
     }

@@ -3,6 +3,7 @@
 #![allow(dead_code)]
 
 pub mod browser;
+pub mod print;
 
 use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
