@@ -5,6 +5,7 @@
 
 pub mod bundle;
 pub mod exports;
+pub mod xlsx;
 
 use std::fs;
 use std::io::Write as _;
