@@ -30,6 +30,19 @@ const SHEETS: [(&str, &str); 6] = [
 /// Columns wider than this wrap their text.
 const MAX_WIDTH: usize = 50;
 
+/// The characters of running text a wrapped column of [`MAX_WIDTH`] holds on a line, roughly:
+/// the width counts digits, and prose runs narrower. Rows get their height from it, as not every
+/// spreadsheet fits wrapped rows on opening (LibreOffice did not); a row may end a line taller.
+const LINE_CHARS: usize = 58;
+
+/// The width of the About sheet's second column.
+const ABOUT_WIDTH: usize = 80;
+
+/// The height of a line of text in the default font, in points, and the most lines a row is
+/// given (Excel's limit is 409 points; a longer cell scrolls).
+const LINE_HEIGHT: f64 = 15.0;
+const MAX_LINES: usize = 27;
+
 /// Excel's limit on the characters of one cell (in UTF-16 units).
 const MAX_CELL: usize = 32_767;
 
@@ -158,6 +171,31 @@ fn width_of(text: &str) -> usize {
     text.lines().map(|l| l.chars().count()).max().unwrap_or(0)
 }
 
+/// The lines `text` takes wrapped at `width` characters, breaking between words as a
+/// spreadsheet does (a word longer than the line is broken within).
+fn wrapped_lines(text: &str, width: usize) -> usize {
+    text.lines()
+        .map(|line| {
+            let (mut lines, mut used) = (1, 0);
+            for word in line.split(' ') {
+                let n = word.chars().count();
+                let need = if used == 0 { n } else { used + 1 + n };
+                if need <= width {
+                    used = need;
+                } else if n <= width {
+                    lines += 1;
+                    used = n;
+                } else {
+                    lines += (used + usize::from(used > 0) + n) / width;
+                    used = (used + usize::from(used > 0) + n) % width;
+                }
+            }
+            lines
+        })
+        .sum::<usize>()
+        .max(1)
+}
+
 /// Writes `table` into `sheet`: a bold header row, frozen with the first column, a filter over
 /// every column, widths from the content, long text wrapped. `links[i]`, where given, makes
 /// row `i`'s last cell a link to that (relative) address.
@@ -190,6 +228,20 @@ fn write_table(
     }
     for (r, row) in table.rows.iter().enumerate() {
         let r = r as u32 + 1;
+        // Rows as tall as their longest wrapped cell: not every spreadsheet fits them on opening.
+        let lines = row
+            .iter()
+            .zip(&wrapped)
+            .filter_map(|(cell, &wrap)| match cell {
+                Cell::Text(s) if wrap => Some(wrapped_lines(s, LINE_CHARS)),
+                _ => None,
+            })
+            .max()
+            .unwrap_or(1)
+            .min(MAX_LINES);
+        if lines > 1 {
+            sheet.set_row_height(r, LINE_HEIGHT * lines as f64)?;
+        }
         for (c, cell) in row.iter().enumerate() {
             let col = c as u16;
             match cell {
@@ -257,6 +309,10 @@ fn write_about(sheet: &mut Worksheet, aims: &Aims, source: Option<&Provenance>, 
     let line = |sheet: &mut Worksheet, r: &mut u32, key: &str, value: &str| -> Result<(), XlsxError> {
         sheet.write_string_with_format(*r, 0, key, &f.header)?;
         sheet.write_string_with_format(*r, 1, fit(value), &f.wrap)?;
+        let lines = wrapped_lines(value, ABOUT_WIDTH * LINE_CHARS / MAX_WIDTH).min(MAX_LINES);
+        if lines > 1 {
+            sheet.set_row_height(*r, LINE_HEIGHT * lines as f64)?;
+        }
         *r += 1;
         Ok(())
     };
@@ -308,7 +364,8 @@ fn write_about(sheet: &mut Worksheet, aims: &Aims, source: Option<&Provenance>, 
         r += 1;
     }
     sheet.set_column_width(0, 22)?;
-    sheet.set_column_width(1, 90)?;
+    sheet.set_column_width(1, ABOUT_WIDTH as f64)?;
+    sheet.set_print_fit_to_pages(1, 0);
     Ok(())
 }
 
@@ -422,6 +479,15 @@ mod tests {
         assert_eq!(heading("eu_ai_act_category"), "EU AI Act category");
         assert_eq!(heading("mapped_iso42001"), "Mapped ISO/IEC 42001");
         assert_eq!(heading("id"), "ID");
+    }
+
+    #[test]
+    fn wrapped_text_counts_its_lines() {
+        assert_eq!(wrapped_lines("", 10), 1);
+        assert_eq!(wrapped_lines("short", 10), 1);
+        assert_eq!(wrapped_lines("aaaa bbbb cccc", 10), 2);
+        assert_eq!(wrapped_lines("aaaa\nbbbb", 10), 2);
+        assert_eq!(wrapped_lines(&"x".repeat(25), 10), 3);
     }
 
     #[test]
