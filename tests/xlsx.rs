@@ -208,7 +208,10 @@ fn the_sample_workbook_has_every_sheet_typed_cells_and_the_soa_figures_of_check(
     let csv_risks = read_csv(&out, "risks");
     assert_eq!(
         levels,
-        csv_risks.iter().map(|r| r["inherent_level"].clone()).collect::<Vec<_>>(),
+        csv_risks
+            .iter()
+            .map(|r| r["inherent_level"].clone())
+            .collect::<Vec<_>>(),
         "the levels the model states"
     );
 
@@ -258,10 +261,17 @@ fn the_sample_workbook_has_every_sheet_typed_cells_and_the_soa_figures_of_check(
     assert!(part(&out, "docProps/core.xml").contains("2026-11-15T00:00:00Z"));
 
     // Linked from the SoA and register pages beside the CSV and JSON.
-    for page in ["controls/index.html", "registers/risks.html", "registers/systems.html", "docs/index.html"] {
+    for page in [
+        "controls/index.html",
+        "registers/risks.html",
+        "registers/systems.html",
+        "docs/index.html",
+    ] {
         let html = std::fs::read_to_string(out.join(page)).unwrap();
         assert!(
-            attr_values(&html, "href").iter().any(|h| h.ends_with("exports/aims.xlsx")),
+            attr_values(&html, "href")
+                .iter()
+                .any(|h| h.ends_with("exports/aims.xlsx")),
             "{page} links the workbook"
         );
     }
@@ -273,7 +283,13 @@ fn read_csv(out: &Path, name: &str) -> Vec<HashMap<String, String>> {
     let mut r = csv::Reader::from_reader(text.trim_start_matches('\u{feff}').as_bytes());
     let headers: Vec<String> = r.headers().unwrap().iter().map(str::to_string).collect();
     r.records()
-        .map(|rec| headers.iter().cloned().zip(rec.unwrap().iter().map(str::to_string)).collect())
+        .map(|rec| {
+            headers
+                .iter()
+                .cloned()
+                .zip(rec.unwrap().iter().map(str::to_string))
+                .collect()
+        })
         .collect()
 }
 
