@@ -224,8 +224,8 @@ DNS rebinding."
     /// Pack the offline auditor bundle: portal, search, exports and a SHA-256 manifest in one zip
     #[command(
         long_about = "Pack the offline auditor bundle: one zip holding the portal (it works from disk, with no \
-network), its search index, the CSV and JSON exports, and manifest.json listing every file with its
-size and SHA-256, the build date and the source commit. Documents classified `confidential` are
+network), its search index, the CSV, JSON and Excel exports, and manifest.json listing every file
+with its size and SHA-256, the build date and the source commit. Documents classified `confidential` are
 left out (and listed in the manifest) unless --include-confidential is given. With a pinned
 build_date the same input gives a byte-identical zip.
 

@@ -3,7 +3,7 @@
 
 use std::path::Path;
 
-use crate::output::{exports, PortalWriter};
+use crate::output::{exports, xlsx, PortalWriter};
 use crate::pipeline::Compiled;
 use crate::render::{self, theme::Theme, PageSet, RenderOptions, RenderStats};
 
@@ -26,15 +26,24 @@ pub fn write_portal(
         if !overview {
             return Ok(());
         }
+        let aims = &compiled.aims;
+        let tables = exports::tables(aims, compiled.provenance.as_ref());
         let changes = compiled.changes.as_ref().map(exports::changes_table);
-        for table in exports::tables(&compiled.aims, compiled.provenance.as_ref())
-            .into_iter()
-            .chain(changes)
-        {
-            writer.write(&format!("exports/{}.csv", table.name), &table.to_csv())?;
-            writer.write(&format!("exports/{}.json", table.name), &table.to_json())?;
-        }
-        Ok(())
+        let text = |tables: &[exports::Table]| -> anyhow::Result<()> {
+            for table in tables.iter().chain(&changes) {
+                writer.write(&format!("exports/{}.csv", table.name), &table.to_csv())?;
+                writer.write(&format!("exports/{}.json", table.name), &table.to_json())?;
+            }
+            Ok(())
+        };
+        // The workbook beside the CSV and JSON: its compression is the exports' longest part.
+        let page_of = |i: usize| format!("../{}", render::doc_href(&aims.docs[i]));
+        let workbook = |tables: &[exports::Table]| -> anyhow::Result<()> {
+            let bytes = xlsx::workbook(aims, tables, compiled.provenance.as_ref(), &page_of)?;
+            writer.write("exports/aims.xlsx", &bytes)
+        };
+        let (a, b) = rayon::join(|| text(&tables), || workbook(&tables));
+        a.and(b)
     };
     // The whole handbook on one page, written as it renders (it grows with the AIMS).
     let write_print = || -> anyhow::Result<usize> {

@@ -1,14 +1,80 @@
 //! Exports for auditors' spreadsheets: every matrix and register as CSV (UTF-8 with a BOM so
 //! spreadsheets detect the encoding, one header row, RFC 4180 quoting) and as JSON.
 
+use std::borrow::Cow;
+
+use time::Date;
+
+use crate::model::assess::RiskLevel;
 use crate::model::{Aims, ReviewState};
 use crate::source::git::Provenance;
 
-/// A table to export: column names and rows of text cells.
+/// A table to export: column names and rows of cells.
 pub struct Table {
     pub name: String,
     pub columns: Vec<&'static str>,
-    pub rows: Vec<Vec<String>>,
+    pub rows: Vec<Vec<Cell>>,
+}
+
+/// One cell of an export. CSV and JSON write every cell as text; the workbook
+/// (`exports/aims.xlsx`) keeps dates as dates, scores as numbers and colours risk levels.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Cell {
+    Text(String),
+    Date(Date),
+    Number(i64),
+    Level(RiskLevel),
+    Empty,
+}
+
+impl Cell {
+    /// The cell as CSV and JSON give it: a date as `YYYY-MM-DD`, a level by its name.
+    pub fn text(&self) -> Cow<'_, str> {
+        match self {
+            Cell::Text(s) => Cow::Borrowed(s),
+            Cell::Date(d) => Cow::Owned(d.to_string()),
+            Cell::Number(n) => Cow::Owned(n.to_string()),
+            Cell::Level(l) => Cow::Borrowed(l.as_str()),
+            Cell::Empty => Cow::Borrowed(""),
+        }
+    }
+}
+
+impl From<String> for Cell {
+    fn from(s: String) -> Cell {
+        Cell::Text(s)
+    }
+}
+
+impl From<&str> for Cell {
+    fn from(s: &str) -> Cell {
+        Cell::Text(s.to_string())
+    }
+}
+
+impl From<Option<Date>> for Cell {
+    fn from(d: Option<Date>) -> Cell {
+        d.map_or(Cell::Empty, Cell::Date)
+    }
+}
+
+impl From<Option<i64>> for Cell {
+    fn from(n: Option<i64>) -> Cell {
+        n.map_or(Cell::Empty, Cell::Number)
+    }
+}
+
+impl From<Option<RiskLevel>> for Cell {
+    fn from(l: Option<RiskLevel>) -> Cell {
+        l.map_or(Cell::Empty, Cell::Level)
+    }
+}
+
+/// A row of cells, each converted with `Cell::from`.
+macro_rules! row {
+    ($($cell:expr),* $(,)?) => {
+        vec![$(Cell::from($cell)),*]
+    };
 }
 
 impl Table {
@@ -20,7 +86,7 @@ impl Table {
                 .from_writer(&mut out);
             let _ = w.write_record(&self.columns);
             for r in &self.rows {
-                let _ = w.write_record(r.iter().map(|c| formula_safe(c).into_owned()));
+                let _ = w.write_record(r.iter().map(|c| formula_safe(&c.text()).into_owned()));
             }
             let _ = w.flush();
         }
@@ -29,13 +95,13 @@ impl Table {
 
     /// The rows as a JSON array of objects keyed by column, serialised straight from the cells.
     pub fn to_json(&self) -> Vec<u8> {
-        struct Row<'a>(&'a [&'static str], &'a [String]);
+        struct Row<'a>(&'a [&'static str], &'a [Cell]);
         impl serde::Serialize for Row<'_> {
             fn serialize<S: serde::Serializer>(&self, ser: S) -> Result<S::Ok, S::Error> {
                 use serde::ser::SerializeMap;
                 let mut map = ser.serialize_map(Some(self.0.len()))?;
                 for (c, v) in self.0.iter().zip(self.1) {
-                    map.serialize_entry(c, v)?;
+                    map.serialize_entry(c, &v.text())?;
                 }
                 map.end()
             }
@@ -57,7 +123,7 @@ pub fn changes_table(report: &crate::model::changes::ChangeReport) -> Table {
             .changes
             .iter()
             .map(|c| {
-                vec![
+                row![
                     report.since.clone(),
                     report.until.clone(),
                     c.area.to_string(),
@@ -73,11 +139,11 @@ pub fn changes_table(report: &crate::model::changes::ChangeReport) -> Table {
 
 /// A cell a spreadsheet would read as a formula (`=`, `+`, `-`, `@`, or a leading tab or
 /// carriage return) gets a leading apostrophe, so opening the export runs nothing.
-fn formula_safe(cell: &str) -> std::borrow::Cow<'_, str> {
+fn formula_safe(cell: &str) -> Cow<'_, str> {
     if cell.starts_with(['=', '+', '-', '@', '\t', '\r']) {
-        std::borrow::Cow::Owned(format!("'{cell}"))
+        Cow::Owned(format!("'{cell}"))
     } else {
-        std::borrow::Cow::Borrowed(cell)
+        Cow::Borrowed(cell)
     }
 }
 
@@ -116,7 +182,7 @@ fn history(aims: &Aims, source: Option<&Provenance>) -> Table {
     if let Some(p) = source {
         for (file, id) in files {
             for c in p.history.of(file) {
-                rows.push(vec![
+                rows.push(row![
                     file.to_string(),
                     id.to_string(),
                     c.date.clone(),
@@ -158,13 +224,13 @@ pub fn tables(aims: &Aims, source: Option<&Provenance>) -> Vec<Table> {
             .iter()
             .zip(&facts.controls)
             .map(|(c, f)| {
-                vec![
+                row![
                     c.id.clone(),
                     c.title.clone(),
                     c.area.clone(),
                     applicable(f.applicable, f.in_soa).to_string(),
                     opt(&f.declared),
-                    opt(&f.target),
+                    f.target,
                     opt(&f.justification),
                     f.state.as_str().to_string(),
                     f.reason.clone(),
@@ -190,7 +256,7 @@ pub fn tables(aims: &Aims, source: Option<&Provenance>) -> Vec<Table> {
             .iter()
             .zip(&facts.controls)
             .map(|(c, f)| {
-                vec![
+                row![
                     c.id.clone(),
                     c.title.clone(),
                     applicable(f.applicable, f.in_soa).to_string(),
@@ -214,7 +280,7 @@ pub fn tables(aims: &Aims, source: Option<&Provenance>) -> Vec<Table> {
             .iter()
             .zip(&facts.clauses)
             .map(|(c, f)| {
-                vec![
+                row![
                     c.id.clone(),
                     c.title.clone(),
                     opt(&c.doc_info),
@@ -247,7 +313,7 @@ pub fn tables(aims: &Aims, source: Option<&Provenance>) -> Vec<Table> {
             .iter()
             .enumerate()
             .map(|(i, d)| {
-                vec![
+                row![
                     d.id.clone(),
                     d.title.clone(),
                     d.doc_type.to_string(),
@@ -255,9 +321,9 @@ pub fn tables(aims: &Aims, source: Option<&Provenance>) -> Vec<Table> {
                     opt(&d.owner),
                     opt(&d.version),
                     opt(&d.approved_by),
-                    opt(&d.approved_on),
-                    opt(&d.effective),
-                    opt(&d.review_due()),
+                    d.approved_on,
+                    d.effective,
+                    d.review_due(),
                     match aims.review_state(d) {
                         Some(ReviewState::Overdue) => "overdue",
                         Some(ReviewState::DueSoon) => "due soon",
@@ -311,7 +377,7 @@ pub fn tables(aims: &Aims, source: Option<&Provenance>) -> Vec<Table> {
             .iter()
             .filter_map(|s| aims.docs[s.doc].system().map(|sys| (s, &aims.docs[s.doc], sys)))
             .map(|(s, d, sys)| {
-                let mut row = vec![
+                let mut row = row![
                     d.id.clone(),
                     d.title.clone(),
                     opt(&d.status),
@@ -332,18 +398,18 @@ pub fn tables(aims: &Aims, source: Option<&Provenance>) -> Vec<Table> {
                     ids(aims, &s.risks),
                     ids(aims, &s.assessments),
                     if s.approved_assessment { "yes" } else { "no" }.to_string(),
-                    s.max_risk.map(|m| m.level.as_str().to_string()).unwrap_or_default(),
+                    s.max_risk.map(|m| m.level),
                 ];
                 if let (Some(f), Some(e)) = (eu, &s.eu) {
                     let fw = &aims.catalog.frameworks[f];
-                    row.push(
+                    row.push(Cell::Text(
                         e.obligations
                             .iter()
                             .map(|o| format!("{} ({})", fw.controls[o.article].id, o.state.as_str()))
                             .collect::<Vec<_>>()
                             .join("; "),
-                    );
-                    row.push(e.gaps.to_string());
+                    ));
+                    row.push(Cell::Number(e.gaps as i64));
                 }
                 row
             })
@@ -374,19 +440,19 @@ pub fn tables(aims: &Aims, source: Option<&Provenance>) -> Vec<Table> {
             .filter_map(|f| aims.docs[f.doc].risk().map(|r| (f, &aims.docs[f.doc], r)))
             .map(|(f, d, r)| {
                 let controls: Vec<&str> = aims.controls_of[f.doc].iter().map(|&c| iso[c].id.as_str()).collect();
-                vec![
+                row![
                     d.id.clone(),
                     d.title.clone(),
                     opt(&d.status),
                     ids(aims, &aims.risk_systems[f.doc]),
-                    opt(&r.likelihood),
-                    opt(&r.impact),
-                    opt(&f.inherent.map(|s| s.value)),
-                    f.inherent.map(|s| s.level.as_str()).unwrap_or_default().to_string(),
-                    opt(&r.residual_likelihood),
-                    opt(&r.residual_impact),
-                    opt(&f.residual.map(|s| s.value)),
-                    f.residual.map(|s| s.level.as_str()).unwrap_or_default().to_string(),
+                    r.likelihood,
+                    r.impact,
+                    f.inherent.map(|s| s.value),
+                    f.inherent.map(|s| s.level),
+                    r.residual_likelihood,
+                    r.residual_impact,
+                    f.residual.map(|s| s.value),
+                    f.residual.map(|s| s.level),
                     opt(&r.treatment),
                     opt(&r.risk_owner.clone().or_else(|| d.owner.clone())),
                     controls.join("; "),
@@ -433,7 +499,7 @@ pub fn tables(aims: &Aims, source: Option<&Provenance>) -> Vec<Table> {
                             format!("{} ({})", aims.catalog.item_id(other), m.relationship)
                         })
                         .collect();
-                    vec![
+                    row![
                         control.id.clone(),
                         control.title.clone(),
                         cf.state.as_str().to_string(),

@@ -6,6 +6,7 @@
 pub mod bundle;
 pub mod exports;
 pub mod pdf;
+pub mod xlsx;
 
 use std::fs;
 use std::io::Write as _;
