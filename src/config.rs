@@ -28,7 +28,14 @@ pub struct Config {
     pub risk: RiskCriteria,
     /// Paths the walk leaves out, in `.gitignore` syntax (relative to the source folder).
     pub exclude: Vec<String>,
+    /// Up to how many documents the portal has a `print.html` (`[print] max_documents`).
+    pub print_max_documents: usize,
 }
+
+/// Above this many documents the one-page handbook is left out unless `aims.toml` raises
+/// `[print] max_documents`: at 1,000 it is some 12 MB of HTML and 4,000 printed pages, and a
+/// browser printing it needs gigabytes (measured in docs/print.md).
+pub const DEFAULT_PRINT_MAX_DOCUMENTS: usize = 1_000;
 
 /// How the organisation scores and grades risks: likelihood and impact on 1..=scale, and the
 /// lowest score (likelihood × impact) of each level.
@@ -64,6 +71,7 @@ impl Default for Config {
             review_warning_days: 30,
             registers: BTreeMap::new(),
             include_confidential: false,
+            print_max_documents: DEFAULT_PRINT_MAX_DOCUMENTS,
             risk: RiskCriteria::default(),
             exclude: Vec::new(),
         }
@@ -85,6 +93,13 @@ struct RawConfig {
     bundle: Option<RawBundle>,
     risk: Option<RawRisk>,
     exclude: Option<Vec<String>>,
+    print: Option<RawPrint>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawPrint {
+    max_documents: Option<usize>,
 }
 
 #[derive(Deserialize)]
@@ -149,6 +164,9 @@ pub fn parse(text: &str) -> (Config, Vec<Diagnostic>) {
     }
     config.registers = raw.registers;
     config.include_confidential = raw.bundle.and_then(|b| b.include_confidential).unwrap_or(false);
+    if let Some(n) = raw.print.and_then(|p| p.max_documents) {
+        config.print_max_documents = n;
+    }
     if let Some(r) = raw.risk {
         let scale = r.scale.unwrap_or(5);
         let line = find_key_line(text, "scale");

@@ -47,7 +47,7 @@ pub fn write_portal(
     };
     // The whole handbook on one page, written as it renders (it grows with the AIMS).
     let write_print = || -> anyhow::Result<usize> {
-        if !overview {
+        if !overview || !render::print::included(&compiled.aims) {
             return Ok(0);
         }
         writer.write_with(render::print::PAGE, |out| render::render_print(compiled, theme, out))?;

@@ -192,3 +192,31 @@ fn serve_keeps_the_print_page_up_to_date_with_body_edits() {
         std::thread::sleep(std::time::Duration::from_millis(50));
     }
 }
+
+#[test]
+fn a_portal_above_print_max_documents_has_no_print_page_and_says_so() {
+    let tmp = tempfile::tempdir().unwrap();
+    let src = tmp.path().join("aims");
+    copy_dir(&sample(), &src);
+    let toml = std::fs::read_to_string(src.join("aims.toml")).unwrap();
+    std::fs::write(src.join("aims.toml"), format!("{toml}\n[print]\nmax_documents = 10\n")).unwrap();
+    let out = tmp.path().join("portal");
+    let o = run(&["build", src.to_str().unwrap(), "-o", out.to_str().unwrap()]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(!out.join("print.html").exists());
+    let index = std::fs::read_to_string(out.join("index.html")).unwrap();
+    assert!(!index.contains("print.html"), "no link to a page that is not there");
+    assert!(
+        stderr(&o).contains("no print.html") && stderr(&o).contains("max_documents = 10"),
+        "{}",
+        stderr(&o)
+    );
+    // Without the setting, the sample (58 documents) has one and every page links to it.
+    let out2 = tmp.path().join("portal2");
+    let o = run(&["build", sample().to_str().unwrap(), "-o", out2.to_str().unwrap()]);
+    assert!(o.status.success());
+    assert!(out2.join("print.html").is_file());
+    assert!(std::fs::read_to_string(out2.join("index.html"))
+        .unwrap()
+        .contains("href=\"print.html\""));
+}

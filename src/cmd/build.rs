@@ -77,6 +77,14 @@ pub fn run(src: &Path, out: Option<&Path>, since: Option<&str>) -> anyhow::Resul
     if compiled.provenance.as_ref().is_some_and(|p| p.shallow) {
         crate::note!("note: {}", crate::source::git::SHALLOW_NOTE);
     }
+    if !crate::render::print::included(&compiled.aims) {
+        crate::note!(
+            "note: no print.html: {} documents is more than [print] max_documents = {} in aims.toml \
+             (raise it to have the one-page handbook; `aimsbook pdf` prints up to its --max-documents)",
+            compiled.aims.docs.len(),
+            compiled.aims.config.print_max_documents
+        );
+    }
     // The process ends here: freeing thousands of documents one by one only costs time.
     std::mem::forget(compiled);
     Ok(EXIT_OK)

@@ -20,6 +20,12 @@ use crate::model::{Aims, Document};
 /// Where the page is, from the portal root.
 pub const PAGE: &str = "print.html";
 
+/// Whether the portal has a `print.html`: up to `[print] max_documents` documents (1,000 unless
+/// `aims.toml` says otherwise). `aimsbook pdf` prints one regardless, under its own limit.
+pub fn included(aims: &crate::model::Aims) -> bool {
+    aims.docs.len() <= aims.config.print_max_documents
+}
+
 /// What the shell template writes where the parts go (its `sections` value).
 const SECTIONS: &str = "<!--aimsbook:print-sections-->";
 

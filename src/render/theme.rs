@@ -185,6 +185,8 @@ struct Site<'a> {
     live_reload: bool,
     source: Option<&'a crate::source::git::Provenance>,
     frameworks: bool,
+    /// The portal has a print.html (see `print::included`).
+    print: bool,
 }
 
 impl Theme {
@@ -225,6 +227,7 @@ impl Theme {
             live_reload,
             source,
             frameworks: !aims.catalog.frameworks.is_empty(),
+            print: super::print::included(aims),
         };
         tera.global_context().insert("site", &site);
         Ok(Theme { tera, statics })

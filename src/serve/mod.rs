@@ -295,7 +295,7 @@ fn render_into(
         }
         // The print page holds every document's body: it follows body edits while redoing it
         // is quick; a larger AIMS gets it anew on the next full rebuild.
-        if compiled.aims.docs.len() <= PRINT_FOLLOWS_EDITS_UP_TO {
+        if render::print::included(&compiled.aims) && compiled.aims.docs.len() <= PRINT_FOLLOWS_EDITS_UP_TO {
             writer.write_with(render::print::PAGE, |w| render::render_print(compiled, theme, w))?;
             return Ok(stats.pages + 1);
         }
