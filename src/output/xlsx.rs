@@ -269,15 +269,17 @@ fn write_table(
                 Cell::Empty => {}
             }
         }
-    }
-    if let Some((_, links)) = extra {
-        let col = table.columns.len() as u16;
-        for (r, link) in links.iter().enumerate().take(MAX_LINKS) {
-            if let Some(link) = link {
+        // The row's link last, before the next row: the sheet is written row by row.
+        if let Some(link) = extra
+            .and_then(|(_, links)| links.get(r as usize - 1))
+            .and_then(Option::as_ref)
+        {
+            if (r as usize) <= MAX_LINKS {
+                let col = table.columns.len() as u16;
                 let text = link.trim_start_matches("../");
                 let url = Url::new(format!("file:///{link}")).set_text(text);
-                if sheet.write_url_with_format(r as u32 + 1, col, url, &f.link).is_err() {
-                    sheet.write_string_with_format(r as u32 + 1, col, fit(text), &f.text)?;
+                if sheet.write_url_with_format(r, col, url, &f.link).is_err() {
+                    sheet.write_string_with_format(r, col, fit(text), &f.text)?;
                 }
             }
         }
@@ -413,7 +415,9 @@ fn build(
             .filter_map(|fw| find(&fw.prefix).map(|t| (t, fw.prefix.clone()))),
     );
     for (table, name) in order {
-        let sheet = book.add_worksheet();
+        // Rows go to a temporary file as they are written (strings stay shared): a register of
+        // 10,000 rows would otherwise be held whole, beside the pages rendering.
+        let sheet = book.add_worksheet_with_low_memory()?;
         sheet.set_name(sheet_name(&name, &mut taken))?;
         if table.name == "documents" {
             // The documents table has one row per document, in the model's order.
