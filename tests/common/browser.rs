@@ -76,6 +76,12 @@ impl Browser {
     }
 
     pub fn call(&mut self, method: &str, params: Value) -> Value {
+        self.try_call(method, params).unwrap_or_else(|e| panic!("{e}"))
+    }
+
+    /// A DevTools call, or the protocol's error (e.g. while the page navigates, the context an
+    /// evaluation was meant for is gone).
+    pub fn try_call(&mut self, method: &str, params: Value) -> Result<Value, String> {
         self.next += 1;
         let id = self.next;
         let mut msg = json!({ "id": id, "method": method, "params": params });
@@ -89,8 +95,10 @@ impl Browser {
             };
             let v: Value = serde_json::from_str(&text).unwrap();
             if v["id"] == json!(id) {
-                assert!(v.get("error").is_none(), "{method}: {v}");
-                return v["result"].clone();
+                return match v.get("error") {
+                    None => Ok(v["result"].clone()),
+                    Some(_) => Err(format!("{method}: {v}")),
+                };
             }
         }
     }
@@ -103,7 +111,12 @@ impl Browser {
     /// Waits until `expr` is true in the page (15 s at most).
     pub fn wait(&mut self, expr: &str, what: &str) {
         let start = Instant::now();
-        while self.eval(expr) != json!(true) {
+        // An evaluation that fails while the page navigates counts as "not yet".
+        while self
+            .try_call("Runtime.evaluate", json!({ "expression": expr, "returnByValue": true }))
+            .map(|r| r["result"]["value"].clone())
+            != Ok(json!(true))
+        {
             assert!(
                 start.elapsed() < Duration::from_secs(15),
                 "timed out waiting for {what}"
