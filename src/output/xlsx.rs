@@ -401,6 +401,9 @@ fn build(
         properties = properties.set_creation_datetime(&d);
     }
     book.set_properties(&properties);
+    // The fastest deflate: the workbook is written beside the pages on every build, and its
+    // XML compresses well at any level.
+    book.set_zip_compression_level(1);
     let f = Formats::new();
     let mut taken = HashSet::new();
     let find = |name: &str| tables.iter().find(|t| t.name == name);

@@ -129,7 +129,7 @@ pub struct CompiledBody {
 
 /// How much of a body's text the search keeps for snippets: enough for the purpose and scope
 /// of a policy, small enough that the excerpts of 10,000 documents stay a few megabytes.
-pub const EXCERPT_CHARS: usize = 500;
+pub const EXCERPT_CHARS: usize = 450;
 
 fn options() -> Options {
     Options::ENABLE_TABLES
