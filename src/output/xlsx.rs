@@ -418,9 +418,9 @@ fn build(
             .filter_map(|fw| find(&fw.prefix).map(|t| (t, fw.prefix.clone()))),
     );
     for (table, name) in order {
-        // Rows go to a temporary file as they are written (strings stay shared): a register of
+        // Rows go to a temporary file as they are written (strings inline): a register of
         // 10,000 rows would otherwise be held whole, beside the pages rendering.
-        let sheet = book.add_worksheet_with_low_memory()?;
+        let sheet = book.add_worksheet_with_constant_memory()?;
         sheet.set_name(sheet_name(&name, &mut taken))?;
         if table.name == "documents" {
             // The documents table has one row per document, in the model's order.

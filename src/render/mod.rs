@@ -200,13 +200,7 @@ pub fn render_pages(
                 &matrices::systems(&ctx),
             )?,
             Job::Risks => emit("registers/risks.html".into(), "risks.html", &matrices::risks(&ctx))?,
-            Job::Search => {
-                let files = search::index_js(&ctx);
-                sink("search/index.js", files.index.as_bytes())?;
-                for (path, js) in &files.shards {
-                    sink(path, js.as_bytes())?;
-                }
-            }
+            Job::Search => search::index_js(&ctx, &mut |path, bytes| sink(path, bytes))?,
             Job::Nav => sink("search/nav.js", matrices::nav_js(&ctx).as_bytes())?,
             Job::About => emit("about.html".into(), "about.html", &matrices::about(&ctx))?,
             Job::Changes => {

@@ -41,21 +41,23 @@ struct Index<'a> {
 /// Pages per excerpt shard: a result list of ten loads a few shards of some 40 KB.
 pub const SHARD: usize = 64;
 
-/// The search index (`search/index.js`) and its excerpt shards (`search/text/N.js`).
-pub struct SearchFiles {
-    pub index: String,
-    pub shards: Vec<(String, String)>,
-}
+/// Where the index's files go: a path in the portal and its bytes.
+pub type Emit<'e> = dyn FnMut(&str, &[u8]) -> anyhow::Result<()> + 'e;
 
-/// JSON as a script's text: `</` escaped (`<\/` is the same JSON string) so nothing a title or
-/// a body says can end the script early.
-fn script_json<T: Serialize>(value: &T) -> String {
-    let json = serde_json::to_string(value).unwrap_or_else(|_| "null".into());
-    if json.contains("</") {
-        json.replace("</", "<\\/")
-    } else {
-        json
+/// `prefix`, the JSON of `value` and `suffix` as a script's text, in one buffer: `</` escaped
+/// (`<\/` is the same JSON string) so nothing a title or a body says can end the script early.
+fn script_json<T: Serialize>(prefix: &str, value: &T, suffix: &str) -> Vec<u8> {
+    let mut out = prefix.as_bytes().to_vec();
+    if serde_json::to_writer(&mut out, value).is_err() {
+        out.truncate(prefix.len());
+        out.extend_from_slice(b"null");
     }
+    out.extend_from_slice(suffix.as_bytes());
+    if memchr::memmem::find(&out, b"</").is_some() {
+        let text = String::from_utf8_lossy(&out).replace("</", "<\\/");
+        return text.into_bytes();
+    }
+    out
 }
 
 fn base36(mut n: usize, out: &mut String) {
@@ -73,8 +75,9 @@ fn base36(mut n: usize, out: &mut String) {
     out.push_str(std::str::from_utf8(&buf[i..]).unwrap_or("0"));
 }
 
-/// Builds the JavaScript text of the index and its excerpt shards.
-pub fn build_index(pages: &[SearchPage]) -> SearchFiles {
+/// Builds the index (`search/index.js`) and its excerpt shards (`search/text/N.js`), handing
+/// each file to `emit` as it is made (the shards are not all held at once).
+pub fn build_index(pages: &[SearchPage], emit: &mut Emit) -> anyhow::Result<()> {
     use rayon::prelude::*;
     // Lower-case each page once; invert in parallel over runs of pages, then merge the runs in
     // order, so every posting list stays sorted without sorting it.
@@ -143,29 +146,20 @@ pub fn build_index(pages: &[SearchPage]) -> SearchFiles {
         shard: SHARD,
         texts,
     };
-    let shards = pages[..texts]
-        .chunks(SHARD)
-        .enumerate()
-        .map(|(k, run)| {
-            let excerpts: Vec<&str> = run.iter().map(|p| p.excerpt).collect();
-            (
-                format!("search/text/{k}.js"),
-                format!(
-                    "(window.AIMSBOOK_TEXT=window.AIMSBOOK_TEXT||{{}})[{k}]={};\n",
-                    script_json(&excerpts)
-                ),
-            )
-        })
-        .collect();
-    SearchFiles {
-        index: format!("window.AIMSBOOK_SEARCH={};\n", script_json(&index)),
-        shards,
+    for (k, run) in pages[..texts].chunks(SHARD).enumerate() {
+        let excerpts: Vec<&str> = run.iter().map(|p| p.excerpt).collect();
+        let prefix = format!("(window.AIMSBOOK_TEXT=window.AIMSBOOK_TEXT||{{}})[{k}]=");
+        emit(&format!("search/text/{k}.js"), &script_json(&prefix, &excerpts, ";\n"))?;
     }
+    emit(
+        "search/index.js",
+        &script_json("window.AIMSBOOK_SEARCH=", &index, ";\n"),
+    )
 }
 
 /// The search index of the portal: every document, clause, control and framework control.
 /// Control entries carry their assessed state, so "gap" or "partial" finds them.
-pub fn index_js(ctx: &super::pages::Shared) -> SearchFiles {
+pub fn index_js(ctx: &super::pages::Shared, emit: &mut Emit) -> anyhow::Result<()> {
     use super::{clause_href, control_href, doc_href, framework_href, type_label};
     use rayon::prelude::*;
     let aims = ctx.aims;
@@ -241,7 +235,7 @@ pub fn index_js(ctx: &super::pages::Shared) -> SearchFiles {
             });
         }
     }
-    build_index(&entries)
+    build_index(&entries, emit)
 }
 
 #[cfg(test)]
@@ -263,8 +257,16 @@ mod tests {
         let pages: Vec<SearchPage> = (0..40)
             .map(|i| page(if i % 10 == 0 { "rare" } else { "other" }))
             .collect();
-        let js = build_index(&pages).index;
+        let mut js = String::new();
+        build_index(&pages, &mut |path, bytes| {
+            if path == "search/index.js" {
+                js = String::from_utf8(bytes.to_vec()).unwrap();
+            }
+            Ok(())
+        })
+        .unwrap();
         assert!(js.starts_with("window.AIMSBOOK_SEARCH="));
+        assert!(js.ends_with(";\n"));
         assert!(js.contains(r#""rare":"0,a,a,a""#), "{js}");
     }
 }
