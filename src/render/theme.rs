@@ -55,6 +55,14 @@ pub const TEMPLATES: &[(&str, &str)] = &[
         include_str!("../../themes/default/templates/print_part.html"),
     ),
     (
+        "doc_facts.html",
+        include_str!("../../themes/default/templates/doc_facts.html"),
+    ),
+    (
+        "risk_scores.html",
+        include_str!("../../themes/default/templates/risk_scores.html"),
+    ),
+    (
         "clause_table.html",
         include_str!("../../themes/default/templates/clause_table.html"),
     ),
