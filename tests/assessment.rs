@@ -18,22 +18,6 @@ fn read(out: &Path, page: &str) -> String {
     std::fs::read_to_string(out.join(page)).unwrap_or_else(|e| panic!("{page}: {e}"))
 }
 
-/// Rows of an exported CSV as maps from column to cell.
-fn csv(out: &Path, name: &str) -> Vec<std::collections::HashMap<String, String>> {
-    let text = read(out, &format!("exports/{name}.csv"));
-    let mut r = csv::Reader::from_reader(text.trim_start_matches('\u{feff}').as_bytes());
-    let headers: Vec<String> = r.headers().unwrap().iter().map(str::to_string).collect();
-    r.records()
-        .map(|rec| {
-            headers
-                .iter()
-                .cloned()
-                .zip(rec.unwrap().iter().map(str::to_string))
-                .collect()
-        })
-        .collect()
-}
-
 /// The section of a page from one heading to the next `</section>`.
 fn section<'a>(html: &'a str, heading: &str) -> &'a str {
     let start = html.find(heading).unwrap_or_else(|| panic!("no section {heading}"));
@@ -59,7 +43,7 @@ fn the_sample_states_the_same_soa_figures_on_every_page_in_the_exports_and_in_ch
         .map(|(k, _)| k.as_str().unwrap().to_string())
         .collect();
     // Of those, the ones with live (approved, not retired) evidence in the control export.
-    let controls = csv(&out, "controls");
+    let controls = export_rows(&out, "controls");
     let with_evidence = controls
         .iter()
         .filter(|r| declared_implemented.contains(&r["control"]) && !r["evidence"].is_empty())
@@ -82,7 +66,7 @@ fn the_sample_states_the_same_soa_figures_on_every_page_in_the_exports_and_in_ch
     );
 
     // The SoA export counts the same states.
-    let soa_rows = csv(&out, "soa");
+    let soa_rows = export_rows(&out, "soa");
     for (state, key) in [
         ("implemented", "implemented"),
         ("partial", "partial"),
@@ -156,7 +140,10 @@ fn the_sample_states_the_same_soa_figures_on_every_page_in_the_exports_and_in_ch
     let risks = &report["assessment"]["risks"];
     let live_risks = risks["live"].as_u64().unwrap();
     assert_eq!(
-        csv(&out, "risks").iter().filter(|r| r["status"] != "retired").count() as u64,
+        export_rows(&out, "risks")
+            .iter()
+            .filter(|r| r["status"] != "retired")
+            .count() as u64,
         live_risks
     );
     assert!(dashboard.contains(&format!("{live_risks} risks.")));

@@ -4,7 +4,6 @@
 
 mod common;
 
-use std::collections::HashMap;
 use std::io::Read;
 use std::path::Path;
 
@@ -189,7 +188,7 @@ fn the_sample_workbook_has_every_sheet_typed_cells_and_the_soa_figures_of_check(
     assert!(clause_ids.iter().all(|c| matches!(c, Data::String(_))));
 
     // Dates are dates, and the same day as the CSV states; scores are numbers.
-    let csv_docs = read_csv(&out, "documents");
+    let csv_docs = export_rows(&out, "documents");
     let approved = column(&docs, "Approved on");
     let mut dated = 0;
     for (cell, row) in approved.iter().zip(&csv_docs) {
@@ -205,7 +204,7 @@ fn the_sample_workbook_has_every_sheet_typed_cells_and_the_soa_figures_of_check(
     assert!(dated > 20, "{dated} documents dated");
     assert!(column(&risks, "Inherent").iter().all(|c| matches!(c, Data::Float(_))));
     let levels: Vec<String> = column(&risks, "Inherent level").iter().map(|c| c.to_string()).collect();
-    let csv_risks = read_csv(&out, "risks");
+    let csv_risks = export_rows(&out, "risks");
     assert_eq!(
         levels,
         csv_risks
@@ -275,22 +274,6 @@ fn the_sample_workbook_has_every_sheet_typed_cells_and_the_soa_figures_of_check(
             "{page} links the workbook"
         );
     }
-}
-
-/// Rows of an exported CSV as maps from column to cell.
-fn read_csv(out: &Path, name: &str) -> Vec<HashMap<String, String>> {
-    let text = std::fs::read_to_string(out.join(format!("exports/{name}.csv"))).unwrap();
-    let mut r = csv::Reader::from_reader(text.trim_start_matches('\u{feff}').as_bytes());
-    let headers: Vec<String> = r.headers().unwrap().iter().map(str::to_string).collect();
-    r.records()
-        .map(|rec| {
-            headers
-                .iter()
-                .cloned()
-                .zip(rec.unwrap().iter().map(str::to_string))
-                .collect()
-        })
-        .collect()
 }
 
 #[test]

@@ -7,8 +7,7 @@ use std::time::Instant;
 
 use anyhow::Context as _;
 
-use super::{print_for_build, EXIT_FAILURE, EXIT_FINDINGS, EXIT_OK};
-use crate::diagnostic;
+use super::{EXIT_FAILURE, EXIT_FINDINGS, EXIT_OK};
 use crate::output::bundle::{self, Manifest, WithheldDoc, MANIFEST};
 use crate::pipeline::Workspace;
 use crate::render::RenderOptions;
@@ -97,16 +96,9 @@ pub fn run(
             );
         }
     }
-    let ws = Workspace::open(src, None, true)?;
-    let checked = ws.compile();
-    print_for_build(&checked.diagnostics, &checked.texts_for(&checked.diagnostics));
-    if checked.has_errors() {
-        eprintln!(
-            "bundle refused: {} — fix the errors above",
-            diagnostic::summary(&checked.diagnostics)
-        );
+    let Some((ws, checked)) = super::compile_for_output(src, "bundle")? else {
         return Ok(EXIT_FINDINGS);
-    }
+    };
     let include = include_confidential || ws.config.include_confidential;
     let (compiled, withheld) = withhold_confidential(&ws, checked, include);
     if let Some(p) = &pdf {

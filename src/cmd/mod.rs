@@ -34,6 +34,25 @@ pub fn print_human(diags: &[Diagnostic], texts: &SourceTexts) {
     }
 }
 
+/// Opens and compiles `src` for a command that publishes it (`bundle`, `pdf`), prints its
+/// findings as `build` does, and says `verb` refused when there are errors (`None`, exit 1).
+pub fn compile_for_output(
+    src: &std::path::Path,
+    verb: &str,
+) -> anyhow::Result<Option<(crate::pipeline::Workspace, crate::pipeline::Compiled)>> {
+    let ws = crate::pipeline::Workspace::open(src, None, true)?;
+    let compiled = ws.compile();
+    print_for_build(&compiled.diagnostics, &compiled.texts_for(&compiled.diagnostics));
+    if compiled.has_errors() {
+        eprintln!(
+            "{verb} refused: {} — fix the errors above",
+            diagnostic::summary(&compiled.diagnostics)
+        );
+        return Ok(None);
+    }
+    Ok(Some((ws, compiled)))
+}
+
 /// Build and serve show errors in full and warnings one line each; `check` has the details.
 pub fn print_for_build(diags: &[Diagnostic], texts: &SourceTexts) {
     let errors: Vec<Diagnostic> = diags.iter().filter(|d| d.is_error()).cloned().collect();

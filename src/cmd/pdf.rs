@@ -7,10 +7,9 @@ use std::time::{Duration, Instant};
 
 use anyhow::{bail, Context as _};
 
-use super::{print_for_build, EXIT_FINDINGS, EXIT_OK};
-use crate::diagnostic;
+use super::{EXIT_FINDINGS, EXIT_OK};
 use crate::output::pdf::{self, Footer, PdfOptions, Printed};
-use crate::pipeline::{Compiled, Workspace};
+use crate::pipeline::Compiled;
 
 /// The PDF's name in an auditor bundle (`bundle --pdf`), beside `print.html`.
 pub const BUNDLED_PDF: &str = "handbook.pdf";
@@ -129,16 +128,9 @@ pub fn run(args: &PdfArgs) -> anyhow::Result<i32> {
     let started = Instant::now();
     // A missing browser is said before any work.
     let browser = pdf::find_browser(args.browser)?;
-    let ws = Workspace::open(args.src, None, true)?;
-    let checked = ws.compile();
-    print_for_build(&checked.diagnostics, &checked.texts_for(&checked.diagnostics));
-    if checked.has_errors() {
-        eprintln!(
-            "pdf refused: {} — fix the errors above",
-            diagnostic::summary(&checked.diagnostics)
-        );
+    let Some((ws, checked)) = super::compile_for_output(args.src, "pdf")? else {
         return Ok(EXIT_FINDINGS);
-    }
+    };
     let include = args.include_confidential || ws.config.include_confidential;
     let (compiled, withheld) = super::bundle::withhold_confidential(&ws, checked, include);
     check_size(compiled.aims.docs.len(), args.max_documents)?;

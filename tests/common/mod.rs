@@ -329,3 +329,20 @@ pub fn git_at(dir: &Path, date: &str, args: &[&str]) -> String {
     );
     String::from_utf8_lossy(&o.stdout).into_owned()
 }
+
+/// Rows of a portal's `exports/NAME.csv` as maps from column to cell.
+pub fn export_rows(out: &Path, name: &str) -> Vec<std::collections::HashMap<String, String>> {
+    let path = out.join(format!("exports/{name}.csv"));
+    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    let mut r = csv::Reader::from_reader(text.trim_start_matches('\u{feff}').as_bytes());
+    let headers: Vec<String> = r.headers().unwrap().iter().map(str::to_string).collect();
+    r.records()
+        .map(|rec| {
+            headers
+                .iter()
+                .cloned()
+                .zip(rec.unwrap().iter().map(str::to_string))
+                .collect()
+        })
+        .collect()
+}
