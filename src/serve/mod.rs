@@ -238,8 +238,9 @@ fn through_symlink(root: &Path, rel: &str) -> bool {
     false
 }
 
-/// Up to how many documents a body-only edit also rewrites print.html (about a second).
-const PRINT_FOLLOWS_EDITS_UP_TO: usize = 2_000;
+/// Up to how many documents a body-only edit also rewrites print.html: about 20 ms at 250
+/// documents; at 1,000 it took a body edit from 6 ms to 89 ms (benches/serve_latency.py).
+const PRINT_FOLLOWS_EDITS_UP_TO: usize = 250;
 
 /// Pages written into the folder being served: each file is renamed into place whole.
 const PARTIAL_RENDER: RenderOptions = RenderOptions {
