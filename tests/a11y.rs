@@ -1,6 +1,6 @@
 //! Accessibility: axe-core (the npm package, installed by .ci/run into target/axe, or by this
 //! test when npm is available) scans the dashboard, the SoA, a document, a system page and the
-//! risk register of the sample portal in headless Chromium. No serious or critical violation.
+//! risk register of the sample portal, and the one-page handbook, in headless Chromium. No serious or critical violation.
 
 mod common;
 
@@ -91,6 +91,7 @@ fn the_main_pages_have_no_serious_or_critical_accessibility_violations() {
         "docs/POL-001.html",
         "docs/SYS-LIFE-PRICING.html",
         "registers/risks.html",
+        "print.html",
     ] {
         // Contrast is measured in both schemes: dark mode follows prefers-color-scheme.
         for (width, scheme) in [(390, "light"), (1280, "light"), (390, "dark"), (1280, "dark")] {

@@ -556,6 +556,17 @@
     prose.parentNode.insertBefore(nav, prose);
   })();
 
+  // A table wider than the screen scrolls on its own (phones): it takes the keyboard focus, so
+  // it can be scrolled without a pointer.
+  function focusableScrollers() {
+    Array.prototype.forEach.call(document.querySelectorAll("main table"), function (t) {
+      if (t.scrollWidth > t.clientWidth + 1) t.setAttribute("tabindex", "0");
+      else if (t.getAttribute("tabindex") === "0") t.removeAttribute("tabindex");
+    });
+  }
+  focusableScrollers();
+  window.addEventListener("resize", focusableScrollers);
+
   // On paper a link inside the portal says which page it leads to: before printing, each link
   // to a document, control or clause that does not already show its id gets the id (and, for a
   // document, its title from search/nav.js where the page loads it) in `data-print`, which the
