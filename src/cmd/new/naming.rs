@@ -214,6 +214,15 @@ pub fn next_id(t: DocType, same_type: &[&str], taken: &HashSet<String>, title: &
             .filter(|c| is_separator(*c)),
     )
     .unwrap_or('-');
+    // The highest number already used after `stem` (0 when none is).
+    let highest_with = |stem: &str| {
+        counted
+            .iter()
+            .filter(|n| n.stem == stem)
+            .map(|n| n.n)
+            .max()
+            .unwrap_or(0)
+    };
     if !counted.is_empty() && counted.len() * 2 >= ours.len() {
         let by_year = counted.iter().filter(|n| n.year.is_some()).count() * 2 > counted.len();
         let width = counted.iter().map(|n| n.width).max().unwrap_or(3);
@@ -223,24 +232,12 @@ pub fn next_id(t: DocType, same_type: &[&str], taken: &HashSet<String>, title: &
             most_common(counted.iter().filter(|n| n.year.is_none()).map(|n| n.stem.clone()))
                 .unwrap_or_else(|| format!("{prefix}{separator}"))
         };
-        let highest = counted
-            .iter()
-            .filter(|n| n.stem == stem)
-            .map(|n| n.n)
-            .max()
-            .unwrap_or(0);
-        return numbered_from(&stem, highest, width);
+        return numbered_from(&stem, highest_with(&stem), width);
     }
     let words = id_slug(title);
     if words.is_empty() {
         let stem = format!("{prefix}{separator}");
-        let highest = counted
-            .iter()
-            .filter(|n| n.stem == stem)
-            .map(|n| n.n)
-            .max()
-            .unwrap_or(0);
-        return numbered_from(&stem, highest, 3);
+        return numbered_from(&stem, highest_with(&stem), 3);
     }
     let base = format!("{prefix}{separator}{words}");
     if free(&base) {
