@@ -333,6 +333,16 @@ fn aims011_unknown_type_with_suggestion() {
 }
 
 #[test]
+fn aims017_a_capitalised_type_is_read_in_lower_case_with_a_warning() {
+    let r = check("aims017-type-case");
+    // `type: Policy` on line 4, the value at column 7: the document is still a policy.
+    let d = expect_at(&r, "AIMS017", "warning", "policy.md", 4, 7);
+    assert_message(&d, "type `Policy` is read as `policy`");
+    assert_help(&d, "lower case");
+    assert!(!codes(&r).contains(&"AIMS011".to_string()), "{:?}", codes(&r));
+}
+
+#[test]
 fn aims012_unknown_key_is_a_warning_with_did_you_mean() {
     let r = check("aims012-unknown-key");
     let d = expect_at(&r, "AIMS012", "warning", "policy.md", 5, 1);

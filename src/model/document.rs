@@ -524,7 +524,20 @@ pub fn from_record(record: &Record, scale: i64) -> (Option<Document>, Vec<Diagno
             r.diags.push(d);
         }
     }
-    let doc_type = doc_type.filter(|t| !t.is_empty()).map(|t| t.to_ascii_lowercase());
+    let written = doc_type.clone().filter(|t| !t.is_empty());
+    let doc_type = written.as_ref().map(|t| t.to_ascii_lowercase());
+    if let (Some(w), Some(t)) = (&written, &doc_type) {
+        // `Risk` reads as `risk`; the lower-case word is the one the schema and the docs know.
+        if w != t && DocType::parse(t).is_some() {
+            let (line, col) = record.locate("type", Some(w));
+            let mut d = Diagnostic::warning("AIMS017", record.file.clone(), format!("type `{w}` is read as `{t}`"))
+                .help(format!("write `type: {t}`: types are written in lower case"));
+            d.line = line;
+            d.column = col;
+            d.span_len = w.chars().count();
+            r.diags.push(d);
+        }
+    }
     if let Some(t) = &doc_type {
         if DocType::parse(t).is_none() {
             let help = match suggest(t, fields::TYPES.iter().copied()) {
