@@ -83,6 +83,9 @@ pub struct Workspace {
     /// Git provenance and history, when the source is in a git repository (read once, beside
     /// the parsing); AIMS090 is checked against it.
     pub provenance: Option<crate::source::git::Provenance>,
+    /// What the walk leaves out, for `refresh` (made on the first one; `.gitignore` matchers
+    /// load per folder and are kept: a change to one, or to aims.toml, re-opens the workspace).
+    skip: Option<source::SkipRules>,
 }
 
 fn read_unit(file: &SourceFile, config: &Config, with_html: bool) -> FileUnit {
@@ -173,6 +176,7 @@ impl Workspace {
             theme_files: loaded.theme_files,
             framework_files: loaded.framework_files,
             same_as_parent: false,
+            skip: None,
             config,
         })
     }
@@ -201,7 +205,9 @@ impl Workspace {
                 return false;
             }
         }
-        let mut rules = source::SkipRules::new(&self.root, &self.config);
+        let rules = self
+            .skip
+            .get_or_insert_with(|| source::SkipRules::new(&self.root, &self.config));
         for rel in changed {
             if rules.skips(rel) {
                 continue;
@@ -289,6 +295,7 @@ impl Workspace {
             theme_files: self.theme_files.clone(),
             framework_files: self.framework_files.clone(),
             same_as_parent: false,
+            skip: None,
             // History facts (AIMS090, page histories) belong to the current state only.
             provenance: None,
         };
