@@ -425,26 +425,26 @@ pub fn load(root: &Path, output: Option<&Path>) -> anyhow::Result<Loaded> {
         let leads_out = dir
             .canonicalize()
             .is_ok_and(|real| !real.starts_with(&root) || real == root);
+        // What aims.toml's `theme` names is not usable: said at that line.
+        let theme_error = |problem: &str, help: &str| {
+            let name = dir
+                .file_name()
+                .map(|n| n.to_string_lossy().to_string())
+                .unwrap_or_default();
+            let line = loaded
+                .texts
+                .get(CONFIG_FILE)
+                .and_then(|t| config::find_key_line(t, "theme"));
+            Diagnostic::error("AIMS070", CONFIG_FILE, format!("theme folder themes/{name} {problem}"))
+                .at_line(line)
+                .help(help)
+        };
         if leads_out {
-            loaded.diagnostics.push(
-                Diagnostic::error(
-                    "AIMS070",
-                    CONFIG_FILE,
-                    format!(
-                        "theme folder themes/{} leads outside the repository",
-                        dir.file_name()
-                            .map(|n| n.to_string_lossy().to_string())
-                            .unwrap_or_default()
-                    ),
-                )
-                .at_line(
-                    loaded
-                        .texts
-                        .get(CONFIG_FILE)
-                        .and_then(|t| config::find_key_line(t, "theme")),
-                )
-                .help("copy the theme into themes/ instead of linking to it"),
+            let d = theme_error(
+                "leads outside the repository",
+                "copy the theme into themes/ instead of linking to it",
             );
+            loaded.diagnostics.push(d);
         } else if dir.is_dir() {
             for e in walkdir::WalkDir::new(&dir).sort_by_file_name().into_iter().flatten() {
                 if e.file_type().is_file() {
@@ -456,25 +456,8 @@ pub fn load(root: &Path, output: Option<&Path>) -> anyhow::Result<Loaded> {
                 }
             }
         } else {
-            loaded.diagnostics.push(
-                Diagnostic::error(
-                    "AIMS070",
-                    CONFIG_FILE,
-                    format!(
-                        "theme folder themes/{} does not exist",
-                        dir.file_name()
-                            .map(|n| n.to_string_lossy().to_string())
-                            .unwrap_or_default()
-                    ),
-                )
-                .at_line(
-                    loaded
-                        .texts
-                        .get(CONFIG_FILE)
-                        .and_then(|t| config::find_key_line(t, "theme")),
-                )
-                .help("create the folder or remove `theme` from aims.toml"),
-            );
+            let d = theme_error("does not exist", "create the folder or remove `theme` from aims.toml");
+            loaded.diagnostics.push(d);
         }
     }
 
