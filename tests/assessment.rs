@@ -67,14 +67,7 @@ fn the_sample_states_the_same_soa_figures_on_every_page_in_the_exports_and_in_ch
 
     // The SoA export counts the same states.
     let soa_rows = export_rows(&out, "soa");
-    for (state, key) in [
-        ("implemented", "implemented"),
-        ("partial", "partial"),
-        ("planned", "planned"),
-        ("not-implemented", "not_implemented"),
-        ("excluded", "excluded"),
-        ("gap", "gap"),
-    ] {
+    for (state, key) in SOA_STATES {
         assert_eq!(
             soa_rows.iter().filter(|r| r["state"] == state).count(),
             n(key),

@@ -220,14 +220,7 @@ fn the_sample_workbook_has_every_sheet_typed_cells_and_the_soa_figures_of_check(
     let counts = &report["assessment"]["soa"];
     let states = column(&soa, "State");
     assert_eq!(states.len() as u64, counts["total"].as_u64().unwrap());
-    for (state, key) in [
-        ("implemented", "implemented"),
-        ("partial", "partial"),
-        ("planned", "planned"),
-        ("not-implemented", "not_implemented"),
-        ("excluded", "excluded"),
-        ("gap", "gap"),
-    ] {
+    for (state, key) in SOA_STATES {
         assert_eq!(
             states.iter().filter(|s| s.to_string() == state).count() as u64,
             counts[key].as_u64().unwrap(),

@@ -346,3 +346,14 @@ pub fn export_rows(out: &Path, name: &str) -> Vec<std::collections::HashMap<Stri
         })
         .collect()
 }
+
+/// The six states of a control as the exports write them, and as `check --format json` keys
+/// their counts.
+pub const SOA_STATES: [(&str, &str); 6] = [
+    ("implemented", "implemented"),
+    ("partial", "partial"),
+    ("planned", "planned"),
+    ("not-implemented", "not_implemented"),
+    ("excluded", "excluded"),
+    ("gap", "gap"),
+];
