@@ -529,13 +529,18 @@ pub fn from_record(record: &Record, scale: i64) -> (Option<Document>, Vec<Diagno
     if let (Some(w), Some(t)) = (&written, &doc_type) {
         // `Risk` reads as `risk`; the lower-case word is the one the schema and the docs know.
         if w != t && DocType::parse(t).is_some() {
-            let (line, col) = record.locate("type", Some(w));
-            let mut d = Diagnostic::warning("AIMS017", record.file.clone(), format!("type `{w}` is read as `{t}`"))
-                .help(format!("write `type: {t}`: types are written in lower case"));
-            d.line = line;
-            d.column = col;
-            d.span_len = w.chars().count();
-            r.diags.push(d);
+            let (line, column) = record.locate("type", Some(w));
+            let m = Mention {
+                text: w.clone(),
+                line,
+                column,
+            };
+            r.warn_at(
+                "AIMS017",
+                &m,
+                format!("type `{w}` is read as `{t}`"),
+                format!("write `type: {t}`: types are written in lower case"),
+            );
         }
     }
     if let Some(t) = &doc_type {
