@@ -758,7 +758,7 @@ pub fn changes(s: &Shared, report: &crate::model::changes::ChangeReport) -> impl
 /// The document tree every page's sidebar is drawn from: one shared script (a global, so it
 /// loads from file:// too), instead of a list in every page that would grow with the square of
 /// the documents.
-pub fn nav_js(s: &Shared) -> String {
+pub fn nav_js(s: &Shared) -> Vec<u8> {
     let aims = s.aims;
     let groups: Vec<serde_json::Value> = DocType::ALL
         .iter()
@@ -772,9 +772,7 @@ pub fn nav_js(s: &Shared) -> String {
             (!docs.is_empty()).then(|| serde_json::json!({ "type": t.as_str(), "label": type_label(*t), "docs": docs }))
         })
         .collect();
-    let json = serde_json::to_string(&groups).unwrap_or_else(|_| "[]".into());
-    // `</` escaped so no title can end the script early.
-    format!("window.AIMSBOOK_NAV={};\n", json.replace("</", "<\\/"))
+    super::search::script_json("window.AIMSBOOK_NAV=", &groups, ";\n")
 }
 
 #[derive(Serialize)]

@@ -201,7 +201,7 @@ pub fn render_pages(
             )?,
             Job::Risks => emit("registers/risks.html".into(), "risks.html", &matrices::risks(&ctx))?,
             Job::Search => search::index_js(&ctx, &mut |path, bytes| sink(path, bytes))?,
-            Job::Nav => sink("search/nav.js", matrices::nav_js(&ctx).as_bytes())?,
+            Job::Nav => sink("search/nav.js", &matrices::nav_js(&ctx))?,
             Job::About => emit("about.html".into(), "about.html", &matrices::about(&ctx))?,
             Job::Changes => {
                 if let Some(report) = &compiled.changes {

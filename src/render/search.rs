@@ -46,7 +46,7 @@ pub type Emit<'e> = dyn FnMut(&str, &[u8]) -> anyhow::Result<()> + 'e;
 
 /// `prefix`, the JSON of `value` and `suffix` as a script's text, in one buffer: `</` escaped
 /// (`<\/` is the same JSON string) so nothing a title or a body says can end the script early.
-fn script_json<T: Serialize>(prefix: &str, value: &T, suffix: &str) -> Vec<u8> {
+pub(crate) fn script_json<T: Serialize>(prefix: &str, value: &T, suffix: &str) -> Vec<u8> {
     let mut out = prefix.as_bytes().to_vec();
     if serde_json::to_writer(&mut out, value).is_err() {
         out.truncate(prefix.len());
