@@ -243,6 +243,17 @@ mod tests {
     use super::*;
 
     #[test]
+    fn no_value_can_end_the_script_early() {
+        let js = script_json("window.X=", &["a</script><script>alert(1)</script>"], ";\n");
+        let js = String::from_utf8(js).unwrap();
+        assert!(!js.contains("</"), "{js}");
+        assert_eq!(
+            js,
+            r#"window.X=["a<\/script><script>alert(1)<\/script>"];"#.to_string() + "\n"
+        );
+    }
+
+    #[test]
     fn postings_are_delta_encoded() {
         let page = |t: &str| SearchPage {
             url: "u".into(),
