@@ -176,6 +176,13 @@ pub enum RiskLevel {
     High,
 }
 
+/// One cell of a heat map: the level its score has, and the risks scored there.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HeatCell {
+    pub level: RiskLevel,
+    pub risks: Vec<usize>,
+}
+
 impl RiskLevel {
     pub fn as_str(self) -> &'static str {
         match self {
@@ -424,18 +431,28 @@ impl Assessment {
         self.system_of.get(doc).copied().flatten().map(|i| &self.systems[i])
     }
 
-    /// The heat map: `cells[likelihood-1][impact-1]` holds the live risks (document indices)
-    /// scored there, inherent or residual, on the organisation's scale.
-    pub fn heat_grid(&self, scale: i64, residual: bool) -> Vec<Vec<Vec<usize>>> {
-        let n = scale.max(0) as usize;
-        let mut cells = vec![vec![Vec::new(); n]; n];
+    /// The heat map on the organisation's scale: `cells[likelihood-1][impact-1]` holds the level
+    /// a score there has under `criteria` and the live risks (document indices) scored there,
+    /// inherent or residual.
+    pub fn heat_grid(&self, criteria: &RiskCriteria, residual: bool) -> Vec<Vec<HeatCell>> {
+        let n = criteria.scale.max(0);
+        let mut cells: Vec<Vec<HeatCell>> = (1..=n)
+            .map(|likelihood| {
+                (1..=n)
+                    .map(|impact| HeatCell {
+                        level: RiskLevel::of(likelihood * impact, criteria),
+                        risks: Vec::new(),
+                    })
+                    .collect()
+            })
+            .collect();
         for r in self.risks.iter().filter(|r| !r.retired) {
             if let Some(s) = if residual { r.residual } else { r.inherent } {
                 if let Some(cell) = cells
                     .get_mut((s.likelihood - 1) as usize)
                     .and_then(|row| row.get_mut((s.impact - 1) as usize))
                 {
-                    cell.push(r.doc);
+                    cell.risks.push(r.doc);
                 }
             }
         }
@@ -1371,5 +1388,16 @@ mod tests {
         );
         assert_eq!(r1.residual.unwrap().level, RiskLevel::High);
         assert_eq!(strict.facts.risk_counts.high, 1, "the retired risk is not counted");
+
+        // The heat grid: the organisation's scale, each cell's level under its criteria, and
+        // the live risks only.
+        let grid = strict.facts.heat_grid(&strict.config.risk, false);
+        assert_eq!((grid.len(), grid[0].len()), (3, 3));
+        assert_eq!(grid[0][0].level, RiskLevel::Minimal, "1 is below low = 2");
+        assert_eq!(grid[0][2].level, RiskLevel::Medium, "3");
+        assert_eq!(grid[1][1].level, RiskLevel::High, "4");
+        assert_eq!(grid[2][2].risks, vec![strict.by_id["R1"]], "R2 is retired");
+        let residual = strict.facts.heat_grid(&strict.config.risk, true);
+        assert_eq!(residual[1][1].risks, vec![strict.by_id["R1"]]);
     }
 }

@@ -183,17 +183,23 @@ pub fn dashboard(s: &Shared) -> impl Serialize {
         })
         .collect();
 
-    let ids = |grid: Vec<Vec<Vec<usize>>>| -> Vec<Vec<Vec<String>>> {
+    use crate::model::assess::{HeatCell as GridCell, RiskLevel};
+    let ids = |grid: Vec<Vec<GridCell>>| -> Vec<Vec<(RiskLevel, Vec<String>)>> {
         grid.into_iter()
             .map(|row| {
                 row.into_iter()
-                    .map(|cell| cell.into_iter().map(|d| aims.docs[d].id.clone()).collect())
+                    .map(|cell| {
+                        (
+                            cell.level,
+                            cell.risks.iter().map(|&d| aims.docs[d].id.clone()).collect(),
+                        )
+                    })
                     .collect()
             })
             .collect()
     };
-    let inherent = ids(facts.heat_grid(aims.config.risk.scale, false));
-    let residual = ids(facts.heat_grid(aims.config.risk.scale, true));
+    let inherent = ids(facts.heat_grid(&aims.config.risk, false));
+    let residual = ids(facts.heat_grid(&aims.config.risk, true));
     let actions: Vec<ActionView> = facts
         .actions
         .iter()
@@ -240,14 +246,12 @@ pub fn dashboard(s: &Shared) -> impl Serialize {
         heat_inherent: heat_map(
             "Inherent risk: likelihood × impact",
             &inherent,
-            criteria,
             "registers/risks.html",
             "inherent",
         ),
         heat_residual: heat_map(
             "Residual risk: likelihood × impact after treatment",
             &residual,
-            criteria,
             "registers/risks.html",
             "residual",
         ),
@@ -560,20 +564,20 @@ struct HeatCell {
 fn heat_rows(s: &Shared, residual: bool) -> Vec<HeatRow> {
     let aims = s.aims;
     let criteria = &aims.config.risk;
-    let grid = aims.facts.heat_grid(criteria.scale, residual);
+    let grid = aims.facts.heat_grid(criteria, residual);
     (1..=criteria.scale)
         .rev()
         .map(|impact| HeatRow {
             impact,
             cells: (1..=criteria.scale)
-                .map(|likelihood| HeatCell {
-                    likelihood,
-                    impact,
-                    level: crate::model::assess::RiskLevel::of(likelihood * impact, criteria).as_str(),
-                    ids: grid[(likelihood - 1) as usize][(impact - 1) as usize]
-                        .iter()
-                        .map(|&d| aims.docs[d].id.clone())
-                        .collect(),
+                .map(|likelihood| {
+                    let cell = &grid[(likelihood - 1) as usize][(impact - 1) as usize];
+                    HeatCell {
+                        likelihood,
+                        impact,
+                        level: cell.level.as_str(),
+                        ids: cell.risks.iter().map(|&d| aims.docs[d].id.clone()).collect(),
+                    }
                 })
                 .collect(),
         })

@@ -5,21 +5,14 @@
 
 use std::fmt::Write as _;
 
-use crate::config::RiskCriteria;
 use crate::model::assess::RiskLevel;
 
-/// `cells[likelihood-1][impact-1]` holds the ids of the risks with that pair, on the
-/// organisation's scale; each cell is coloured by the level its score has under `criteria`.
+/// `cells[likelihood-1][impact-1]` holds the level of that score (from the model's heat grid,
+/// on the organisation's scale and criteria) and the ids of the risks scored there.
 /// `register` is the risk register's address and `name` the register's heat map that a cell
 /// link selects there (`inherent` or `residual`).
-pub fn heat_map(
-    title: &str,
-    cells: &[Vec<Vec<String>>],
-    criteria: &RiskCriteria,
-    register: &str,
-    name: &str,
-) -> String {
-    let n = criteria.scale;
+pub fn heat_map(title: &str, cells: &[Vec<(RiskLevel, Vec<String>)>], register: &str, name: &str) -> String {
+    let n = cells.len() as i64;
     // The map keeps its size whatever the scale: cells shrink as the scale grows.
     let cell: i64 = (230 / n).max(20);
     const LEFT: i64 = 34;
@@ -41,12 +34,13 @@ pub fn heat_map(
         );
         for likelihood in 1..=n {
             let x = LEFT + (likelihood - 1) * cell;
-            let none = Vec::new();
-            let ids = cells
+            let Some((level, ids)) = cells
                 .get((likelihood - 1) as usize)
                 .and_then(|row| row.get((impact - 1) as usize))
-                .unwrap_or(&none);
-            let level = RiskLevel::of(likelihood * impact, criteria).as_str();
+            else {
+                continue;
+            };
+            let level = level.as_str();
             let n = ids.len();
             // At most twelve ids are named; a crowded cell says how many more it holds.
             let named = {
@@ -116,38 +110,37 @@ fn escape(s: &str) -> String {
 mod tests {
     use super::*;
 
+    fn grid(levels: &[&[RiskLevel]]) -> Vec<Vec<(RiskLevel, Vec<String>)>> {
+        levels
+            .iter()
+            .map(|row| row.iter().map(|&l| (l, Vec::new())).collect())
+            .collect()
+    }
+
     #[test]
     fn counts_land_in_their_cells_and_ids_are_escaped() {
-        let mut cells = vec![vec![Vec::new(); 5]; 5];
-        cells[3][4] = vec!["R<1>".into(), "R2".into()];
-        let svg = heat_map(
-            "Inherent risk",
-            &cells,
-            &RiskCriteria::default(),
-            "registers/risks.html",
-            "inherent",
-        );
+        use RiskLevel::*;
+        let row: &[RiskLevel] = &[Low, Low, Medium, High, High];
+        let mut cells = grid(&[row; 5]);
+        cells[3][4].1 = vec!["R<1>".into(), "R2".into()];
+        let svg = heat_map("Inherent risk", &cells, "registers/risks.html", "inherent");
         assert!(svg.contains("likelihood 4 × impact 5: R&lt;1&gt;, R2"));
         assert!(svg.contains(">2</text>"));
         assert_eq!(svg.matches("<rect").count(), 25);
         assert!(
             svg.contains(r#"<a class="cell high" href="registers/risks.html#heat-inherent-4x5""#),
-            "4 × 5 = 20 is high at the default 15, and the cell links to its risks: {svg}"
+            "the cell takes the model's level and links to its risks: {svg}"
         );
         assert_eq!(svg.matches("<a ").count(), 1, "empty cells are no links");
     }
 
     #[test]
-    fn the_organisations_scale_and_thresholds_colour_the_cells() {
-        let criteria = RiskCriteria {
-            scale: 3,
-            low: 2,
-            medium: 4,
-            high: 9,
-        };
-        let cells = vec![vec![Vec::new(); 3]; 3];
-        let svg = heat_map("Inherent risk", &cells, &criteria, "registers/risks.html", "inherent");
+    fn the_grid_sets_the_scale_and_each_cell_its_colour() {
+        use RiskLevel::*;
+        let cells = grid(&[&[Minimal, Low, Medium], &[Low, Medium, Medium], &[Medium, Medium, High]]);
+        let svg = heat_map("Inherent risk", &cells, "registers/risks.html", "inherent");
         assert_eq!(svg.matches("<rect").count(), 9);
-        assert_eq!(svg.matches("cell high").count(), 1, "only 3 × 3 reaches 9");
+        assert_eq!(svg.matches("cell high").count(), 1);
+        assert_eq!(svg.matches("cell minimal").count(), 1);
     }
 }
