@@ -34,17 +34,7 @@ pub struct Request<'a> {
 /// today. A pinned `build_date` is not used: it fixes the day reports are computed for, not the
 /// day something happens.
 fn creation_date() -> anyhow::Result<Date> {
-    match std::env::var("SOURCE_DATE_EPOCH") {
-        Ok(s) if !s.trim().is_empty() => {
-            let secs: i64 = s.trim().parse().map_err(|_| {
-                anyhow::anyhow!("SOURCE_DATE_EPOCH is `{s}`, not a number of seconds\n  help: unset it, or set it to a Unix time such as 1767225600")
-            })?;
-            let at = time::OffsetDateTime::from_unix_timestamp(secs)
-                .map_err(|_| anyhow::anyhow!("SOURCE_DATE_EPOCH {secs} is out of range"))?;
-            Ok(at.date())
-        }
-        _ => Ok(pipeline::today()),
-    }
+    Ok(crate::config::source_date_epoch()?.unwrap_or_else(pipeline::today))
 }
 
 fn check_title(title: &str) -> anyhow::Result<String> {
