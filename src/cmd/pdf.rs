@@ -17,13 +17,13 @@ pub const BUNDLED_PDF: &str = "handbook.pdf";
 /// Above this many documents `pdf` asks to be told: the browser lays the whole handbook out as
 /// one page first, and 10,000 documents (a 120 MB page) took it past 10 GB of memory and six
 /// minutes without a PDF.
-pub const DEFAULT_MAX_DOCUMENTS: usize = 1_000;
+pub const DEFAULT_MAX_DOCUMENTS: usize = crate::config::DEFAULT_PRINT_MAX_DOCUMENTS;
 
 /// Refuses a handbook longer than `max` documents, saying how to print it anyway.
 pub fn check_size(documents: usize, max: usize) -> anyhow::Result<()> {
     if documents > max {
         bail!(
-            "not printing {documents} documents to PDF (more than --max-documents {max}): the browser lays the whole handbook out as one page, which takes gigabytes of memory and many minutes at this size (10,000 documents took it past 10 GB)\n  help: print it anyway with --max-documents {documents} (and a longer --timeout), or open print.html in the portal"
+            "not printing {documents} documents to PDF (more than --max-documents {max}): the browser lays the whole handbook out as one page, which takes gigabytes of memory and many minutes at this size (10,000 documents took it past 10 GB)\n  help: print it anyway with --max-documents {documents} (and a longer --timeout); print.html in the portal holds the same handbook when `[print] max_documents` in aims.toml allows {documents} documents"
         );
     }
     Ok(())
